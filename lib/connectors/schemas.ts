@@ -1,0 +1,173 @@
+// Per-type zod schemas for connector bodies: the single source of truth for validation, the
+// connector-types catalogue and the OpenAPI document.
+import { z } from "zod";
+import { validateCron } from "../schedule/cron.js";
+import { isValidTimeZone } from "../schedule/timezone.js";
+import type { ConnectorType } from "./types.js";
+
+const port = z.number().int().min(1).max(65535);
+const timeouts = {
+  connection_timeout_seconds: z.number().int().min(1).max(300).optional().describe("connect timeout (default 10)"),
+  statement_timeout_seconds: z.number().int().min(1).max(86_400).optional().describe("per-statement timeout (default 300)"),
+};
+export const sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
+
+type Ctx = z.core.$RefinementCtx;
+
+function checkUri(value: string | undefined, field: string, schemes: readonly string[], ctx: Ctx): void {
+  if (value === undefined) return;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (!scheme || !schemes.includes(scheme)) {
+    ctx.addIssue({ code: "custom", path: [field], message: `${field} must start with ${schemes.map((s) => s + "://").join(" or ")}` });
+    return;
+  }
+  const rest = value.slice(scheme.length + 3);
+  const host = rest.slice(rest.lastIndexOf("@") + 1).split(/[/?#]/)[0] ?? "";
+  if (host === "") ctx.addIssue({ code: "custom", path: [field], message: `${field} has no host` });
+}
+
+function requireFields(cfg: Record<string, unknown>, fields: string[], ctx: Ctx, hint: string): void {
+  for (const field of fields) {
+    const names = field.split("|");
+    if (names.every((name) => cfg[name] === undefined)) {
+      ctx.addIssue({ code: "custom", path: [names[0]!], message: `${names.join(" or ")} is required ${hint}` });
+    }
+  }
+}
+
+/** PostgreSQL and MySQL: a DSN, or discrete fields as in the Querri document. */
+function sqlConfig(schemes: readonly string[], extra: Record<string, z.ZodType>) {
+  return z
+    .strictObject({
+      dsn: z.string().min(1).optional().describe(`${schemes[0]}://user:password@host:port/database`),
+      host: z.string().min(1).optional(),
+      port: port.optional(),
+      database: z.string().min(1).optional(),
+      username: z.string().min(1).optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().optional(),
+      ssl_mode: z.enum(sslModes).optional(),
+      ssl_enabled: z.boolean().optional(),
+      ...timeouts,
+      ...extra,
+    })
+    .superRefine((cfg, ctx) => {
+      if (cfg.dsn !== undefined) {
+        checkUri(cfg.dsn, "dsn", schemes, ctx);
+        const mixed = (["host", "port", "database", "username", "user", "password"] as const).find((k) => cfg[k] !== undefined);
+        if (mixed) ctx.addIssue({ code: "custom", path: [mixed], message: "use either dsn or discrete host/port/database/user fields, not both" });
+      } else {
+        requireFields(cfg, ["host", "database", "username|user"], ctx, "when no dsn is given");
+      }
+      if (cfg.username !== undefined && cfg.user !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["user"], message: "give username or user, not both" });
+      }
+    });
+}
+
+const mongoConfig = z
+  .strictObject({
+    uri: z.string().min(1).optional().describe("mongodb://user:password@host:27017 or mongodb+srv://…"),
+    connection_string: z.string().min(1).optional().describe("alias of uri"),
+    database: z.string().min(1),
+    collection: z.string().min(1).optional(),
+    auth_source: z.string().min(1).optional(),
+    replica_set: z.string().min(1).optional(),
+    read_preference: z.enum(["primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"]).optional(),
+    tls: z.boolean().optional(),
+    ...timeouts,
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.uri !== undefined && cfg.connection_string !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["connection_string"], message: "give uri or connection_string, not both" });
+    }
+    requireFields(cfg, ["uri|connection_string"], ctx, "");
+    checkUri(cfg.uri, "uri", ["mongodb", "mongodb+srv"], ctx);
+    checkUri(cfg.connection_string, "connection_string", ["mongodb", "mongodb+srv"], ctx);
+  });
+
+const neo4jConfig = z
+  .strictObject({
+    uri: z.string().min(1).describe("bolt://host:7687 or neo4j://, neo4j+s://, bolt+s://"),
+    user: z.string().min(1).optional(),
+    password: z.string().optional(),
+    database: z.string().min(1).optional(),
+    ...timeouts,
+  })
+  .superRefine((cfg, ctx) => {
+    checkUri(cfg.uri, "uri", ["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"], ctx);
+    if ((cfg.user === undefined) !== (cfg.password === undefined)) {
+      ctx.addIssue({ code: "custom", path: [cfg.user === undefined ? "user" : "password"], message: "user and password go together (omit both for no auth)" });
+    }
+  });
+
+export const connectionConfigSchemas = {
+  postgresql: sqlConfig(["postgresql", "postgres"], {}),
+  mysql: sqlConfig(["mysql", "mariadb"], { charset: z.string().min(1).optional() }),
+  mongodb: mongoConfig,
+  neo4j: neo4jConfig,
+} satisfies Record<ConnectorType, z.ZodType>;
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "use 1-128 characters of letters, digits, _ . and -, starting with a letter or digit");
+
+function settingsFields(type: ConnectorType) {
+  return {
+    name: z.string().trim().min(1).max(200),
+    connector_type: z.literal(type),
+    collection: identifier,
+    record_type: identifier,
+    connection_config: connectionConfigSchemas[type],
+    query: z.string().min(1).max(100_000).nullable().optional(),
+    name_column: z.string().min(1).max(128).default("name"),
+    id_column: z.string().min(1).max(128).default("id"),
+    batch_size: z.number().int().min(1).max(50_000).default(1000),
+    schedule: z.string().nullable().optional().describe("5-field cron: minute hour day-of-month month day-of-week"),
+    timezone: z.string().default("UTC").describe("IANA time zone of the schedule"),
+    description: z.string().max(2000).nullable().optional(),
+    test_connection: z.boolean().optional(),
+  };
+}
+
+function checkSettings(type: ConnectorType) {
+  return (body: { schedule?: string | null; timezone: string; query?: string | null }, ctx: Ctx) => {
+    if (body.schedule !== undefined && body.schedule !== null) {
+      const reason = validateCron(body.schedule);
+      if (reason) ctx.addIssue({ code: "custom", path: ["schedule"], message: `schedule is not a valid 5-field cron expression: ${reason}` });
+    }
+    if (!isValidTimeZone(body.timezone)) {
+      ctx.addIssue({ code: "custom", path: ["timezone"], message: `timezone ${JSON.stringify(body.timezone)} is not an IANA time zone` });
+    }
+    if (type === "mongodb" && body.query) {
+      let filter: unknown;
+      try {
+        filter = JSON.parse(body.query);
+      } catch {
+        filter = undefined;
+      }
+      if (filter === null || typeof filter !== "object" || Array.isArray(filter)) {
+        ctx.addIssue({ code: "custom", path: ["query"], message: "query must be a JSON object (a MongoDB filter document), e.g. {\"status\": \"active\"}" });
+      }
+    }
+  };
+}
+
+function connectorSchema<T extends ConnectorType>(type: T) {
+  return z.strictObject(settingsFields(type)).superRefine(checkSettings(type));
+}
+
+export const connectorSchemas = {
+  postgresql: connectorSchema("postgresql"),
+  mysql: connectorSchema("mysql"),
+  mongodb: connectorSchema("mongodb"),
+  neo4j: connectorSchema("neo4j"),
+} satisfies Record<ConnectorType, z.ZodType>;
+
+export type ConnectorInput = z.output<(typeof connectorSchemas)[ConnectorType]>;
+
+/** Top-level fields a PATCH may carry (connector_type cannot change). */
+export const patchableFields = [
+  "name", "collection", "record_type", "connection_config", "query", "name_column", "id_column",
+  "batch_size", "schedule", "timezone", "description", "test_connection",
+] as const;

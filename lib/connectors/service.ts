@@ -1,0 +1,195 @@
+// Connector use cases: create, read, list, update, delete, and re-wrapping every envelope under
+// the primary key. The connection config exists in clear only inside these calls.
+import type { EnvelopeCodec } from "../crypto/envelope.js";
+import { ConflictError, ValidationError } from "../errors.js";
+import { newId } from "../store/ids.js";
+import type { Page } from "../store/cursor.js";
+import { parseWith } from "../validation.js";
+import { keepRedactedSecrets, redactConfig } from "./redaction.js";
+import type { ConnectorFilter, ConnectorRepository } from "./repository.js";
+import { connectorSchemas, patchableFields, type ConnectorInput } from "./schemas.js";
+import {
+  connectorTypes,
+  type ConnectionConfig,
+  type ConnectorItem,
+  type ConnectorSettings,
+  type ConnectorType,
+  type ConnectorView,
+} from "./types.js";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function requireObject(body: unknown): Record<string, unknown> {
+  if (!isObject(body)) throw new ValidationError("request body must be a JSON object");
+  return body;
+}
+
+function parseType(value: unknown): ConnectorType {
+  if (value === undefined) throw new ValidationError("connector_type is required", "connector_type");
+  if (typeof value === "string" && (connectorTypes as readonly string[]).includes(value)) return value as ConnectorType;
+  throw new ValidationError(
+    `connector_type ${JSON.stringify(value)} is not supported; use one of ${connectorTypes.join(", ")}`,
+    "connector_type",
+  );
+}
+
+/** RFC 7396 merge patch: null removes a field, objects merge, anything else replaces. */
+function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const result = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else if (isObject(value) && isObject(target[key])) result[key] = mergePatch(target[key] as Record<string, unknown>, value);
+    else result[key] = value;
+  }
+  return result;
+}
+
+function settingsOf(input: ConnectorInput): ConnectorSettings {
+  return {
+    name: input.name,
+    connector_type: input.connector_type,
+    collection: input.collection,
+    record_type: input.record_type,
+    query: input.query ?? null,
+    name_column: input.name_column,
+    id_column: input.id_column,
+    batch_size: input.batch_size,
+    schedule: input.schedule ?? null,
+    timezone: input.timezone,
+    description: input.description ?? null,
+  };
+}
+
+export function toView(item: ConnectorItem): ConnectorView {
+  const { tenant: _t, version: _v, envelope: _e, config_redacted, id, name, connector_type, ...rest } = item;
+  return { id, name, connector_type, ...rest, connection_config: config_redacted };
+}
+
+export interface ConnectorServiceDeps {
+  repository: ConnectorRepository;
+  envelopes: EnvelopeCodec;
+  now?: () => Date;
+}
+
+export class ConnectorService {
+  private readonly repository: ConnectorRepository;
+  private readonly envelopes: EnvelopeCodec;
+  private readonly now: () => Date;
+
+  constructor(deps: ConnectorServiceDeps) {
+    this.repository = deps.repository;
+    this.envelopes = deps.envelopes;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  private parse(body: Record<string, unknown>): ConnectorInput {
+    const type = parseType(body.connector_type);
+    return parseWith(connectorSchemas[type], body) as ConnectorInput;
+  }
+
+  async create(tenant: string, body: unknown): Promise<ConnectorView> {
+    const input = this.parse(requireObject(body));
+    const id = newId("conn");
+    const config = input.connection_config as ConnectionConfig;
+    const at = this.now().toISOString();
+    const item: ConnectorItem = {
+      id,
+      tenant,
+      ...settingsOf(input),
+      status: "active",
+      last_error: null,
+      last_pull_at: null,
+      disabled_at: null,
+      disabled_reason: null,
+      created_at: at,
+      updated_at: at,
+      version: 1,
+      envelope: await this.envelopes.seal(config, { tenant, connector_id: id }),
+      config_redacted: redactConfig(config) as ConnectionConfig,
+    };
+    await this.repository.insert(item);
+    return toView(item);
+  }
+
+  async get(tenant: string, id: string): Promise<ConnectorView> {
+    return toView(await this.repository.get(tenant, id));
+  }
+
+  async list(tenant: string, filter: ConnectorFilter): Promise<Page<ConnectorView>> {
+    const page = await this.repository.list(tenant, filter);
+    return { items: page.items.map(toView), next_cursor: page.next_cursor };
+  }
+
+  /** The connector with its decrypted connection config, for sources; never for responses. */
+  async openConfig(tenant: string, id: string): Promise<{ connector: ConnectorItem; config: ConnectionConfig }> {
+    const connector = await this.repository.get(tenant, id);
+    const config = await this.envelopes.open<ConnectionConfig>(connector.envelope, { tenant, connector_id: id });
+    return { connector, config };
+  }
+
+  async update(tenant: string, id: string, body: unknown): Promise<ConnectorView> {
+    const patch = requireObject(body);
+    const unknown = Object.keys(patch).find((key) => key !== "connector_type" && !(patchableFields as readonly string[]).includes(key));
+    if (unknown) throw new ValidationError(`${unknown} is not a known field`, unknown);
+    const stored = await this.repository.get(tenant, id);
+    if (patch.connector_type !== undefined && patch.connector_type !== stored.connector_type) {
+      throw new ValidationError("connector_type cannot be changed; create a new connector instead", "connector_type");
+    }
+    if (stored.status === "running") throw new ConflictError("cannot update a connector while its pull is running");
+
+    const context = { tenant, connector_id: id };
+    let config: ConnectionConfig | undefined;
+    if (patch.connection_config !== undefined) {
+      if (!isObject(patch.connection_config)) throw new ValidationError("connection_config must be an object", "connection_config");
+      const current = await this.envelopes.open<ConnectionConfig>(stored.envelope, context);
+      const { merged, unresolved } = keepRedactedSecrets(patch.connection_config, current);
+      if (unresolved) throw new ValidationError(`${unresolved} is ***REDACTED*** but there is no stored value to keep`, unresolved);
+      config = mergePatch(current, merged);
+    }
+    const { tenant: _t, id: _i, status: _s, envelope: _e, config_redacted, version: _v, ...rest } = stored;
+    const candidate = { ...pickSettings(rest), ...patch, connection_config: config ?? config_redacted };
+    // A config not being patched is validated in its redacted form: its shape is what matters.
+    const input = this.parse(candidate);
+    const next: ConnectorItem = {
+      ...stored,
+      ...settingsOf(input),
+      updated_at: this.now().toISOString(),
+    };
+    if (config) {
+      next.envelope = await this.envelopes.seal(config, context);
+      next.config_redacted = redactConfig(config) as ConnectionConfig;
+    }
+    return toView(await this.repository.replace(next, stored.version));
+  }
+
+  async delete(tenant: string, id: string, options: { force: boolean }): Promise<void> {
+    const stored = await this.repository.get(tenant, id);
+    if (stored.status === "running" && !options.force) {
+      throw new ConflictError("cannot delete a connector while its pull is running; use ?force=true to delete anyway");
+    }
+    await this.repository.remove(tenant, id);
+  }
+
+  /** Re-wraps every envelope's data key under the primary master key; returns the counts. */
+  async rotateEnvelopes(): Promise<{ scanned: number; rewrapped: number }> {
+    let scanned = 0;
+    let rewrapped = 0;
+    for await (const item of this.repository.scanAll()) {
+      scanned++;
+      const { envelope, changed } = await this.envelopes.rewrap(item.envelope, { tenant: item.tenant, connector_id: item.id });
+      if (!changed) continue;
+      await this.repository.replace({ ...item, envelope }, item.version);
+      rewrapped++;
+    }
+    return { scanned, rewrapped };
+  }
+}
+
+function pickSettings(item: Record<string, unknown>): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const key of patchableFields) if (item[key] !== undefined && item[key] !== null) settings[key] = item[key];
+  settings.connector_type = item.connector_type;
+  return settings;
+}

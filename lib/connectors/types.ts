@@ -1,0 +1,47 @@
+import type { Envelope } from "../crypto/envelope.js";
+
+export const connectorTypes = ["postgresql", "mysql", "mongodb", "neo4j"] as const;
+export type ConnectorType = (typeof connectorTypes)[number];
+
+export const connectorStatuses = ["active", "running", "error", "disabled"] as const;
+export type ConnectorStatus = (typeof connectorStatuses)[number];
+
+export type ConnectionConfig = Record<string, unknown>;
+
+/** What a caller sets on a connector (validated create body, without the secret config). */
+export interface ConnectorSettings {
+  name: string;
+  connector_type: ConnectorType;
+  collection: string;
+  record_type: string;
+  query: string | null;
+  name_column: string;
+  id_column: string;
+  batch_size: number;
+  schedule: string | null;
+  timezone: string;
+  description: string | null;
+}
+
+/** The stored connector: settings, state, and the connection config only as an envelope. */
+export interface ConnectorItem extends ConnectorSettings {
+  id: string;
+  tenant: string;
+  status: ConnectorStatus;
+  last_error: string | null;
+  last_pull_at: string | null;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Optimistic-concurrency counter: every write is conditioned on the version it read. */
+  version: number;
+  envelope: Envelope;
+  /** The redacted config, kept beside the envelope so reads need no decryption. */
+  config_redacted: ConnectionConfig;
+}
+
+/** A connector as the API shows it. */
+export type ConnectorView = Omit<ConnectorItem, "tenant" | "version" | "envelope" | "config_redacted"> & {
+  connection_config: ConnectionConfig;
+};

@@ -1,0 +1,59 @@
+// The HTTP API: one Hono app per route group, mounted under /api/v1 behind request ids, access
+// logs and authentication. The Lambda handlers and the local server both serve it.
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { ApiKeyRepository } from "../apiKeys/apiKeys.js";
+import type { ConnectorService } from "../connectors/service.js";
+import type { Logger } from "../runtime/logger.js";
+import { authenticate, roleByMethod } from "./auth.js";
+import { mapError } from "./errorMapping.js";
+import { apiKeyRoutes } from "./routes/apiKeys.js";
+import { connectorRoutes } from "./routes/connectors.js";
+import type { AppEnv } from "./types.js";
+
+export interface AppServices {
+  apiKeys: ApiKeyRepository;
+  connectors: ConnectorService;
+  logger: Logger;
+}
+
+export type RouteGroup = "connectors" | "apiKeys";
+
+export function createApp(services: AppServices, groups: RouteGroup[] = ["connectors", "apiKeys"]): Hono<AppEnv> {
+  const { logger } = services;
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Method, path and status only: bodies and headers may carry credentials.
+    logger.info("request", {
+      request_id: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round(performance.now() - started),
+    });
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  const api = new Hono<AppEnv>();
+  api.use(authenticate(services.apiKeys));
+  api.use(roleByMethod());
+  if (groups.includes("connectors")) api.route("/", connectorRoutes(services.connectors));
+  if (groups.includes("apiKeys")) api.route("/", apiKeyRoutes(services.apiKeys));
+  app.route("/api/v1", api);
+
+  app.notFound((c) =>
+    c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}`, request_id: c.get("requestId") }, 404),
+  );
+  app.onError((error, c) => {
+    const mapped = mapError(error, c.get("requestId"));
+    if (mapped.unexpected) {
+      logger.error("unhandled error", { request_id: c.get("requestId"), error: { name: error.name, message: error.message, stack: error.stack } });
+    }
+    return c.json(mapped.body, mapped.status);
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+// Request bodies at the edge: content type, size, and JSON parsing whose error gives the
+// position but never echoes the body (it may hold credentials).
+import type { Context } from "hono";
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors.js";
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+function locate(text: string, position: number): { position: number; line: number; column: number } {
+  const before = text.slice(0, position);
+  const line = before.split("\n").length;
+  return { position, line, column: position - before.lastIndexOf("\n") };
+}
+
+export function parseJsonText(text: string): unknown {
+  if (text.trim() === "") throw new ValidationError("request body is empty; send a JSON object");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/, ".*" is not valid JSON$/s, "").replace(/ in JSON at position \d+.*$/s, "");
+    const match = /at position (\d+)/.exec((error as Error).message);
+    const at = match ? locate(text, Number(match[1])) : /end of JSON input/.test(reason) ? locate(text, text.length) : undefined;
+    const where = at ? ` at position ${at.position} (line ${at.line}, column ${at.column})` : "";
+    throw new ValidationError(`malformed JSON${where}: ${reason}`, undefined, at);
+  }
+}
+
+export async function readJson(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new UnsupportedMediaTypeError(`Content-Type must be application/json, got ${type ? JSON.stringify(type) : "none"}`);
+  }
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) throw new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, `${maxBytes} bytes`);
+  const buffer = await c.req.arrayBuffer();
+  if (buffer.byteLength > maxBytes) throw new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, `${maxBytes} bytes`);
+  return parseJsonText(new TextDecoder().decode(buffer));
+}
+
+/** Parses a boolean query parameter: true/false/1/0; anything else is a 400. */
+export function queryBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new ValidationError(`${name} must be true or false`, name);
+}
+
+export function queryLimit(value: string | undefined, fallback = 50, max = 100): number {
+  if (value === undefined || value === "") return fallback;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new ValidationError(`limit must be an integer from 1 to ${max}`, "limit");
+  return limit;
+}

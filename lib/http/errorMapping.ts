@@ -1,0 +1,63 @@
+// The one place where errors become HTTP responses: `{error, message, field?, details?, request_id}`.
+// Unknown errors answer 500 with only the request id; their detail goes to the log.
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ContextMismatchError, CryptoError } from "../crypto/errors.js";
+import {
+  AuthenticationError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "../errors.js";
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  field?: string;
+  details?: unknown;
+  request_id: string;
+}
+
+export interface MappedError {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  /** False for errors a caller caused; true when the log needs the detail. */
+  unexpected: boolean;
+}
+
+export function mapError(error: unknown, requestId: string): MappedError {
+  const expected = (status: ContentfulStatusCode, code: string, message: string, extra: Partial<ErrorBody> = {}): MappedError => ({
+    status,
+    body: { error: code, message, ...extra, request_id: requestId },
+    unexpected: false,
+  });
+  if (error instanceof ValidationError) {
+    const extra: Partial<ErrorBody> = {};
+    if (error.field !== undefined) extra.field = error.field;
+    if (error.details !== undefined) extra.details = error.details;
+    return expected(400, "validation_error", error.message, extra);
+  }
+  if (error instanceof AuthenticationError) return expected(401, "unauthorized", error.message);
+  if (error instanceof ForbiddenError) return expected(403, "forbidden", error.message);
+  if (error instanceof NotFoundError) return expected(404, "not_found", error.message);
+  if (error instanceof ConflictError) {
+    return expected(409, "conflict", error.message, error.details === undefined ? {} : { details: error.details });
+  }
+  if (error instanceof PayloadTooLargeError) return expected(413, "payload_too_large", error.message, { details: { limit: error.limit } });
+  if (error instanceof UnsupportedMediaTypeError) return expected(415, "unsupported_media_type", error.message);
+  // A stored envelope that no longer opens is the operator's problem (key ring), not the caller's.
+  if (error instanceof ContextMismatchError || error instanceof CryptoError) {
+    return {
+      status: 500,
+      body: { error: "encryption_error", message: "stored credentials could not be decrypted; check the master key configuration", request_id: requestId },
+      unexpected: true,
+    };
+  }
+  return {
+    status: 500,
+    body: { error: "internal_error", message: "internal error; quote the request_id when reporting it", request_id: requestId },
+    unexpected: true,
+  };
+}

@@ -1,0 +1,63 @@
+// The embedded runtime behind `npm start`: dynalite persisted in the data dir, the local master
+// key ring, the HTTP API on HOST:PORT, and a clean shutdown that lets in-flight requests finish.
+import { mkdir } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { serve } from "@hono/node-server";
+import { createApp } from "../http/app.js";
+import type { Config } from "../runtime/config.js";
+import type { Logger } from "../runtime/logger.js";
+import { createServices, keyProviderFor, type Services } from "../runtime/services.js";
+import { createDynamoClient } from "../store/client.js";
+import { ensureTables } from "../store/tables.js";
+import { startDynalite } from "./dynalite.js";
+import { localMasterKeys } from "./masterKey.js";
+import { publishStoreEndpoint, withdrawStoreEndpoint } from "./storeEndpoint.js";
+
+export interface LocalService {
+  url: string;
+  services: Services;
+  /** The bootstrap owner key, only on the very first start of a data dir. */
+  bootstrapKey: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startLocalService(config: Config, logger: Logger): Promise<LocalService> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const keys = await localMasterKeys(config, logger);
+  const store = config.dynamodbEndpoint ? undefined : await startDynalite({ path: path.join(config.dataDir, "dynalite") });
+  const endpoint = config.dynamodbEndpoint ?? store!.endpoint;
+  const dynamo = createDynamoClient({ endpoint, region: config.region });
+  try {
+    await ensureTables(dynamo, { control: config.controlTable, records: config.recordsTable });
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  const services = createServices({ config, logger, dynamo, keyProvider: keyProviderFor(config, keys), keyEnvironment: "local" });
+  const bootstrapKey = await services.apiKeys.bootstrapOwner("default");
+  if (store) await publishStoreEndpoint(config.dataDir, endpoint);
+
+  const app = createApp(services);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(started as Server));
+    started.once("error", reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // close() stops accepting and resolves once in-flight requests have answered.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      if (store) await withdrawStoreEndpoint(config.dataDir);
+      dynamo.destroy();
+      await store?.close();
+    })());
+  return { url: `http://${host}:${address.port}`, services, bootstrapKey, close };
+}

@@ -1,0 +1,65 @@
+// Configuration read from the environment once, into a typed object. Everything else receives
+// this object; nothing below lib/runtime reads process.env.
+import path from "node:path";
+import { ConfigurationError } from "../errors.js";
+
+export type RuntimeKind = "local" | "aws";
+
+export interface Config {
+  runtime: RuntimeKind;
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Comma-separated Fernet keys, first is primary; undefined when not set. */
+  encryptionKeys: string | undefined;
+  kmsKeyId: string | undefined;
+  region: string;
+  dynamodbEndpoint: string | undefined;
+  controlTable: string;
+  recordsTable: string;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+type Env = Record<string, string | undefined>;
+
+function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config {
+  const logLevel = env.LOG_LEVEL ?? "info";
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new ConfigurationError(`LOG_LEVEL must be one of debug, info, warn, error, got ${JSON.stringify(logLevel)}`);
+  }
+  const config: Config = {
+    runtime,
+    host: nonEmpty(env.HOST) ?? "127.0.0.1",
+    port: intFrom(env, "PORT", 3000, 0, 65535),
+    dataDir: path.resolve(nonEmpty(env.SLUICE_DATA_DIR) ?? ".sluice"),
+    encryptionKeys: nonEmpty(env.CONNECTOR_ENCRYPTION_KEY),
+    kmsKeyId: nonEmpty(env.KMS_KEY_ID),
+    region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? "us-east-1",
+    dynamodbEndpoint: nonEmpty(env.DYNAMODB_ENDPOINT),
+    controlTable: nonEmpty(env.CONTROL_TABLE) ?? "sluice-control",
+    recordsTable: nonEmpty(env.RECORDS_TABLE) ?? "sluice-records",
+    logLevel: logLevel as Config["logLevel"],
+  };
+  // Only the local runtime may fall back to a generated key file; a deployed service without
+  // KMS and without a key ring would write envelopes nobody can open after a restart.
+  if (runtime !== "local" && !config.kmsKeyId && !config.encryptionKeys) {
+    throw new ConfigurationError(
+      "CONNECTOR_ENCRYPTION_KEY must be set (comma-separated Fernet keys, first is primary), or KMS_KEY_ID for KMS envelopes",
+    );
+  }
+  return config;
+}

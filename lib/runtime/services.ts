@@ -1,0 +1,51 @@
+// Wiring: builds the core services from a DynamoDB client and a KeyProvider. `runtime/` is the
+// only place that picks adapters; the core sees interfaces.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { ApiKeyRepository, type KeyEnvironment } from "../apiKeys/apiKeys.js";
+import { ConnectorRepository } from "../connectors/repository.js";
+import { ConnectorService } from "../connectors/service.js";
+import { EnvelopeCodec } from "../crypto/envelope.js";
+import { KeyRing } from "../crypto/keyRing.js";
+import type { KeyProvider } from "../crypto/keyProvider/contract.js";
+import { KmsKeyProvider } from "../crypto/keyProvider/kms.js";
+import { LocalKeyProvider } from "../crypto/keyProvider/local.js";
+import { ConfigurationError } from "../errors.js";
+import { createDocumentClient } from "../store/client.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  apiKeys: ApiKeyRepository;
+  connectors: ConnectorService;
+}
+
+/** KMS when a key id is configured, else the local ring from CONNECTOR_ENCRYPTION_KEY (or the local key file). */
+export function keyProviderFor(config: Config, localKeys?: string): KeyProvider {
+  if (config.kmsKeyId) return new KmsKeyProvider({ client: new KMSClient({ region: config.region }), keyId: config.kmsKeyId });
+  const keys = localKeys ?? config.encryptionKeys;
+  if (!keys) throw new ConfigurationError("no master key: set CONNECTOR_ENCRYPTION_KEY or KMS_KEY_ID");
+  return new LocalKeyProvider(KeyRing.parse(keys));
+}
+
+export function createServices(input: {
+  config: Config;
+  logger: Logger;
+  dynamo: DynamoDBClient;
+  keyProvider: KeyProvider;
+  keyEnvironment: KeyEnvironment;
+}): Services {
+  const db = createDocumentClient(input.dynamo);
+  const table = input.config.controlTable;
+  return {
+    config: input.config,
+    logger: input.logger,
+    apiKeys: new ApiKeyRepository(db, table, input.keyEnvironment),
+    connectors: new ConnectorService({
+      repository: new ConnectorRepository(db, table),
+      envelopes: new EnvelopeCodec(input.keyProvider),
+    }),
+  };
+}

@@ -1,0 +1,86 @@
+// Table layout: a control table (API keys, connectors, leases, runs, ingestions, schemas,
+// catalog) keyed pk/sk with one GSI, and a records table for the data plane.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+
+export interface TableNames {
+  control: string;
+  records: string;
+}
+
+/** Attribute holding an epoch-seconds expiry; DynamoDB TTL deletes expired items. */
+export const TTL_ATTRIBUTE = "expires_at";
+export const GSI1 = "gsi1";
+
+export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
+  const keyed = (TableName: string): CreateTableCommandInput => ({
+    TableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: "pk", KeyType: "HASH" },
+      { AttributeName: "sk", KeyType: "RANGE" },
+    ],
+  });
+  const control = keyed(names.control);
+  control.AttributeDefinitions!.push(
+    { AttributeName: "gsi1pk", AttributeType: "S" },
+    { AttributeName: "gsi1sk", AttributeType: "S" },
+  );
+  control.GlobalSecondaryIndexes = [
+    {
+      IndexName: GSI1,
+      KeySchema: [
+        { AttributeName: "gsi1pk", KeyType: "HASH" },
+        { AttributeName: "gsi1sk", KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "ALL" },
+    },
+  ];
+  return [control, keyed(names.records)];
+}
+
+async function waitUntilActive(client: DynamoDBClient, TableName: string): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+    const indexesReady = (Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE");
+    if (Table?.TableStatus === "ACTIVE" && indexesReady) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`table ${TableName} did not become ACTIVE`);
+}
+
+/** Creates missing tables (local runtime and tests); deployed tables come from the CDK stack. */
+export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+  for (const definition of tableDefinitions(names)) {
+    const TableName = definition.TableName!;
+    try {
+      await client.send(new DescribeTableCommand({ TableName }));
+      continue;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === "ResourceNotFoundException")) throw error;
+    }
+    try {
+      await client.send(new CreateTableCommand(definition));
+    } catch (error) {
+      if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
+    }
+    await waitUntilActive(client, TableName);
+    try {
+      await client.send(
+        new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { Enabled: true, AttributeName: TTL_ATTRIBUTE } }),
+      );
+    } catch (error) {
+      // dynalite has no TTL API; expiry is then only enforced by readers checking expires_at.
+      if (!(error instanceof Error && /UnknownOperation|not supported/i.test(`${error.name} ${error.message}`))) throw error;
+    }
+  }
+}
