@@ -13,9 +13,9 @@ export function isSecretKey(name: string): boolean {
 }
 
 interface UriParts {
-  head: string; // scheme:// plus user
+  head: string; // scheme:// plus the user, if any
   password: string | undefined;
-  tail: string; // @host... or the rest when no userinfo
+  tail: string; // from the '@' on, or everything after scheme:// when there is no userinfo
 }
 
 // WHATWG URL rejects multi-host MongoDB URIs, so split by hand: the userinfo ends at the
@@ -23,12 +23,12 @@ interface UriParts {
 function splitUri(uri: string): UriParts | undefined {
   const schemeEnd = uri.indexOf("://");
   if (schemeEnd < 0) return undefined;
+  const scheme = uri.slice(0, schemeEnd + 3);
   const rest = uri.slice(schemeEnd + 3);
   const at = rest.lastIndexOf("@");
-  if (at < 0) return { head: uri, password: undefined, tail: "" };
+  if (at < 0) return { head: scheme, password: undefined, tail: rest };
   const userinfo = rest.slice(0, at);
   const colon = userinfo.indexOf(":");
-  const scheme = uri.slice(0, schemeEnd + 3);
   if (colon < 0) return { head: scheme + userinfo, password: undefined, tail: rest.slice(at) };
   return { head: scheme + userinfo.slice(0, colon), password: userinfo.slice(colon + 1), tail: rest.slice(at) };
 }
