@@ -1,0 +1,37 @@
+// The README's API examples, run as written (bash + curl) against the local service: the only
+// change is the port, since the test service listens on a free one.
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startHarness, type Harness } from "../support/harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function readmeApiExamples(): string[] {
+  const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+  const api = readme.slice(readme.indexOf("\n## API"), readme.indexOf("\n## Secrets"));
+  return [...api.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((block) => !block.startsWith("export SLUICE_KEY="));
+}
+
+it("every curl example in the README's API section works as written", async () => {
+  if (spawnSync("curl", ["--version"]).status !== 0) throw new Error("curl is needed for this test: apt-get install -y curl");
+  const blocks = readmeApiExamples();
+  expect(blocks.length).toBeGreaterThanOrEqual(8);
+  const script = ["set -euo pipefail", ...blocks].join("\n").replaceAll("http://127.0.0.1:3000", h.url);
+  // Asynchronous: the service answering these requests runs in this process's event loop.
+  const { stdout: output } = await promisify(execFile)("bash", ["-c", script], { env: { ...process.env, SLUICE_KEY: h.ownerKey } });
+  expect(output).toContain('"connection_config":{"dsn":"postgresql://user:***REDACTED***@db.internal:5432/products"}');
+  expect(output).toContain('"error":"validation_error"');
+  expect(output).toContain('"field":"connection_config.dsn"');
+  expect(output).not.toContain("internal_error");
+  expect(output).not.toContain("secure_password_123");
+  expect(output).not.toContain("new_secure_password");
+});
