@@ -1,12 +1,19 @@
 // Connector items in the control table: pk TENANT#<tenant>, sk CONNECTOR#<id>. Every update is
 // conditioned on the version it read (no transactions: single-item conditional writes).
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
 import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { ConnectorItem, ConnectorStatus, ConnectorType } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
+
+// What callers set through the API; everything else on the item is state.
+const settingsFields = [
+  "name", "collection", "record_type", "query", "name_column", "id_column", "batch_size",
+  "schedule", "timezone", "description", "envelope", "config_redacted", "updated_at",
+] as const;
+type StateField = "status" | "last_error" | "last_pull_at" | "watermark" | "disabled_at" | "disabled_reason";
 const sortKey = (id: string) => `CONNECTOR#${id}`;
 
 export interface ConnectorFilter {
@@ -45,39 +52,86 @@ export class ConnectorRepository {
     return strip(Item);
   }
 
-  /** Replaces the item if nobody wrote it since `expectedVersion`; the stored version is bumped. */
-  async replace(item: ConnectorItem, expectedVersion: number): Promise<ConnectorItem> {
-    const next = { ...item, version: expectedVersion + 1 };
+  /**
+   * Writes what a caller sets (settings, envelope) if nobody changed them since
+   * `expectedVersion` and no pull is running. State fields (status, errors, watermark) are
+   * written by `setState` and never overwritten here.
+   */
+  async updateSettings(item: ConnectorItem, expectedVersion: number, options: { allowRunning?: boolean } = {}): Promise<ConnectorItem> {
+    const values: Record<string, unknown> = { ":expected": expectedVersion, ":next": expectedVersion + 1 };
+    const names: Record<string, string> = { "#version": "version" };
+    const sets = ["#version = :next"];
+    for (const field of settingsFields) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = item[field];
+      sets.push(`#${field} = :${field}`);
+    }
+    let condition = "attribute_exists(pk) AND #version = :expected";
+    if (!options.allowRunning) {
+      condition += " AND #status <> :running";
+      names["#status"] = "status";
+      values[":running"] = "running";
+    }
     try {
-      await this.db.send(
-        new PutCommand({
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
           TableName: this.table,
-          Item: { pk: partition(item.tenant), sk: sortKey(item.id), ...next },
-          ConditionExpression: "attribute_exists(pk) AND version = :expected",
-          ExpressionAttributeValues: { ":expected": expectedVersion },
+          Key: { pk: partition(item.tenant), sk: sortKey(item.id) },
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
         }),
       );
+      return strip(Attributes!);
     } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        throw new ConflictError("the connector was changed or deleted by another request; read it again and retry");
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.get(item.tenant, item.id);
+      if (current.status === "running" && !options.allowRunning) {
+        throw new ConflictError("cannot update a connector while its pull is running; retry when it has finished");
       }
-      throw error;
+      throw new ConflictError("the connector was changed by another request; read it again and retry");
     }
-    return next;
   }
 
-  async remove(tenant: string, id: string): Promise<void> {
+  /** Writes state fields (status, last_error, watermark…) without touching settings or version. */
+  async setState(tenant: string, id: string, state: Partial<Pick<ConnectorItem, StateField>>): Promise<void> {
+    const entries = Object.entries(state).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return;
     try {
       await this.db.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: { pk: partition(tenant), sk: sortKey(id) },
+          UpdateExpression: `SET ${entries.map(([field]) => `#${field} = :${field}`).join(", ")}`,
           ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([field]) => [`#${field}`, field])),
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([field, value]) => [`:${field}`, value])),
         }),
       );
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new NotFoundError("connector", id);
       throw error;
+    }
+  }
+
+  /** Deletes the connector; unless forced, not while its pull is running. */
+  async remove(tenant: string, id: string, options: { force?: boolean } = {}): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: partition(tenant), sk: sortKey(id) },
+          ConditionExpression: options.force ? "attribute_exists(pk)" : "attribute_exists(pk) AND #status <> :running",
+          ExpressionAttributeNames: options.force ? undefined : { "#status": "status" },
+          ExpressionAttributeValues: options.force ? undefined : { ":running": "running" },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      await this.get(tenant, id); // NotFoundError when it is gone
+      throw new ConflictError("cannot delete a connector while its pull is running; use ?force=true to delete anyway");
     }
   }
 

@@ -63,7 +63,7 @@ function settingsOf(input: ConnectorInput): ConnectorSettings {
 }
 
 export function toView(item: ConnectorItem): ConnectorView {
-  const { tenant: _t, version: _v, envelope: _e, config_redacted, id, name, connector_type, ...rest } = item;
+  const { tenant: _t, version: _v, envelope: _e, config_redacted, watermark: _w, id, name, connector_type, ...rest } = item;
   return { id, name, connector_type, ...rest, connection_config: config_redacted };
 }
 
@@ -101,6 +101,7 @@ export class ConnectorService {
       status: "active",
       last_error: null,
       last_pull_at: null,
+      watermark: null,
       disabled_at: null,
       disabled_reason: null,
       created_at: at,
@@ -137,7 +138,7 @@ export class ConnectorService {
     if (patch.connector_type !== undefined && patch.connector_type !== stored.connector_type) {
       throw new ValidationError("connector_type cannot be changed; create a new connector instead", "connector_type");
     }
-    if (stored.status === "running") throw new ConflictError("cannot update a connector while its pull is running");
+    if (stored.status === "running") throw new ConflictError("cannot update a connector while its pull is running; retry when it has finished");
 
     const context = { tenant, connector_id: id };
     let config: ConnectionConfig | undefined;
@@ -161,15 +162,11 @@ export class ConnectorService {
       next.envelope = await this.envelopes.seal(config, context);
       next.config_redacted = redactConfig(config) as ConnectionConfig;
     }
-    return toView(await this.repository.replace(next, stored.version));
+    return toView(await this.repository.updateSettings(next, stored.version));
   }
 
   async delete(tenant: string, id: string, options: { force: boolean }): Promise<void> {
-    const stored = await this.repository.get(tenant, id);
-    if (stored.status === "running" && !options.force) {
-      throw new ConflictError("cannot delete a connector while its pull is running; use ?force=true to delete anyway");
-    }
-    await this.repository.remove(tenant, id);
+    await this.repository.remove(tenant, id, options);
   }
 
   /** Re-wraps every envelope's data key under the primary master key; returns the counts. */
@@ -180,7 +177,7 @@ export class ConnectorService {
       scanned++;
       const { envelope, changed } = await this.envelopes.rewrap(item.envelope, { tenant: item.tenant, connector_id: item.id });
       if (!changed) continue;
-      await this.repository.replace({ ...item, envelope }, item.version);
+      await this.repository.updateSettings({ ...item, envelope }, item.version, { allowRunning: true });
       rewrapped++;
     }
     return { scanned, rewrapped };

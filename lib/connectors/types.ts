@@ -30,6 +30,8 @@ export interface ConnectorItem extends ConnectorSettings {
   status: ConnectorStatus;
   last_error: string | null;
   last_pull_at: string | null;
+  /** Start of the last successful pull minus the overlap: the next pull's `:last_pull`. */
+  watermark: string | null;
   disabled_at: string | null;
   disabled_reason: string | null;
   created_at: string;
@@ -42,6 +44,6 @@ export interface ConnectorItem extends ConnectorSettings {
 }
 
 /** A connector as the API shows it. */
-export type ConnectorView = Omit<ConnectorItem, "tenant" | "version" | "envelope" | "config_redacted"> & {
+export type ConnectorView = Omit<ConnectorItem, "tenant" | "version" | "envelope" | "config_redacted" | "watermark"> & {
   connection_config: ConnectionConfig;
 };

@@ -102,12 +102,27 @@ describe.each(dynamoEngines)("store on $name", (engine) => {
     const service = connectorsWith(keyA);
     const created = await service.create("versions", seeds.mysql);
     const stored = await repository.get("versions", created.id);
-    await repository.replace({ ...stored, name: "first" }, stored.version);
-    await expect(repository.replace({ ...stored, name: "stale" }, stored.version)).rejects.toBeInstanceOf(ConflictError);
+    await repository.updateSettings({ ...stored, name: "first" }, stored.version);
+    await expect(repository.updateSettings({ ...stored, name: "stale" }, stored.version)).rejects.toBeInstanceOf(ConflictError);
     expect((await repository.get("versions", created.id)).name).toBe("first");
     await repository.remove("versions", created.id);
     await expect(repository.remove("versions", created.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(repository.get("versions", created.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("keeps state and settings writes apart, and guards a running connector", async () => {
+    const repository = new ConnectorRepository(createDocumentClient(client), tables.control);
+    const created = await connectorsWith(keyA).create("state", seeds.postgres);
+    const read = await repository.get("state", created.id);
+    await repository.setState("state", created.id, { status: "error", last_error: "boom" });
+    const renamed = await repository.updateSettings({ ...read, name: "renamed" }, read.version);
+    expect(renamed).toMatchObject({ name: "renamed", status: "error", last_error: "boom" });
+
+    await repository.setState("state", created.id, { status: "running" });
+    await expect(repository.updateSettings({ ...renamed, name: "mid-pull" }, renamed.version)).rejects.toThrow(/pull is running/);
+    await expect(repository.remove("state", created.id)).rejects.toThrow(/pull is running/);
+    await repository.remove("state", created.id, { force: true });
+    await expect(repository.setState("state", created.id, { status: "active" })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("pages a filtered list without losing or repeating items", async () => {
