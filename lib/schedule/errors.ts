@@ -1,0 +1,15 @@
+// Errors raised by the schedule module; the HTTP layer maps CronError to a 400 for the caller.
+
+export class CronError extends Error {
+  /** Why the expression was refused, phrased for the person who wrote it (same as `message`). */
+  readonly reason: string;
+  /** The expression as given, when there was one, so logs show what was refused. */
+  readonly expression: string | undefined;
+
+  constructor(reason: string, expression?: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = "CronError";
+    this.reason = reason;
+    this.expression = expression;
+  }
+}
