@@ -13,7 +13,8 @@ const settingsFields = [
   "name", "collection", "record_type", "query", "name_column", "id_column", "batch_size",
   "schedule", "timezone", "description", "envelope", "config_redacted", "updated_at",
 ] as const;
-type StateField = "status" | "last_error" | "last_pull_at" | "watermark" | "disabled_at" | "disabled_reason";
+type StateField =
+  | "status" | "last_error" | "last_pull_at" | "watermark" | "disabled_at" | "disabled_reason" | "last_tested_at" | "last_test_status";
 const sortKey = (id: string) => `CONNECTOR#${id}`;
 
 export interface ConnectorFilter {

@@ -2,6 +2,8 @@
 // the primary key. The connection config exists in clear only inside these calls.
 import type { EnvelopeCodec } from "../crypto/envelope.js";
 import { ConflictError, ValidationError } from "../errors.js";
+import type { ConnectionTester, ConnectionTestResult } from "../pull/connectionTest.js";
+import { ConnectionFailedError } from "./errors.js";
 import { newId } from "../store/ids.js";
 import type { Page } from "../store/cursor.js";
 import { parseWith } from "../validation.js";
@@ -70,6 +72,8 @@ export function toView(item: ConnectorItem): ConnectorView {
 export interface ConnectorServiceDeps {
   repository: ConnectorRepository;
   envelopes: EnvelopeCodec;
+  /** Runs `test_connection`; absent where no source can be reached. */
+  tester?: ConnectionTester;
   now?: () => Date;
 }
 
@@ -77,10 +81,12 @@ export class ConnectorService {
   private readonly repository: ConnectorRepository;
   private readonly envelopes: EnvelopeCodec;
   private readonly now: () => Date;
+  private readonly tester: ConnectionTester | undefined;
 
   constructor(deps: ConnectorServiceDeps) {
     this.repository = deps.repository;
     this.envelopes = deps.envelopes;
+    this.tester = deps.tester;
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -93,6 +99,7 @@ export class ConnectorService {
     const input = this.parse(requireObject(body));
     const id = newId("conn");
     const config = input.connection_config as ConnectionConfig;
+    const test = input.test_connection ? await this.testOrFail(input.connector_type, config) : undefined;
     const at = this.now().toISOString();
     const item: ConnectorItem = {
       id,
@@ -104,6 +111,8 @@ export class ConnectorService {
       watermark: null,
       disabled_at: null,
       disabled_reason: null,
+      last_tested_at: test?.tested_at ?? null,
+      last_test_status: test?.status ?? null,
       created_at: at,
       updated_at: at,
       version: 1,
@@ -111,7 +120,20 @@ export class ConnectorService {
       config_redacted: redactConfig(config) as ConnectionConfig,
     };
     await this.repository.insert(item);
-    return toView(item);
+    const view = toView(item);
+    return test?.status === "success" ? { ...view, test_results: { latency_ms: test.latency_ms, version: test.details.version } } : view;
+  }
+
+  private async testOrFail(type: ConnectorType, config: ConnectionConfig): Promise<ConnectionTestResult> {
+    if (!this.tester) throw new ValidationError("connection tests are not available in this deployment", "test_connection");
+    const result = await this.tester(type, config);
+    if (result.status === "failed") throw new ConnectionFailedError(result.error, result.tested_at);
+    return result;
+  }
+
+  /** Keeps the outcome of a connection test on the connector (last_tested_at, last_test_status). */
+  async recordTest(tenant: string, id: string, result: ConnectionTestResult): Promise<void> {
+    await this.repository.setState(tenant, id, { last_tested_at: result.tested_at, last_test_status: result.status });
   }
 
   async get(tenant: string, id: string): Promise<ConnectorView> {
@@ -153,6 +175,9 @@ export class ConnectorService {
     const candidate = { ...pickSettings(rest), ...patch, connection_config: config ?? config_redacted };
     // A config not being patched is validated in its redacted form: its shape is what matters.
     const input = this.parse(candidate);
+    if (patch.test_connection === true) {
+      await this.testOrFail(stored.connector_type, config ?? (await this.envelopes.open<ConnectionConfig>(stored.envelope, context)));
+    }
     const next: ConnectorItem = {
       ...stored,
       ...settingsOf(input),

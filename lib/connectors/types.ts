@@ -34,6 +34,8 @@ export interface ConnectorItem extends ConnectorSettings {
   watermark: string | null;
   disabled_at: string | null;
   disabled_reason: string | null;
+  last_tested_at: string | null;
+  last_test_status: "success" | "failed" | null;
   created_at: string;
   updated_at: string;
   /** Optimistic-concurrency counter: every write is conditioned on the version it read. */
@@ -46,4 +48,6 @@ export interface ConnectorItem extends ConnectorSettings {
 /** A connector as the API shows it. */
 export type ConnectorView = Omit<ConnectorItem, "tenant" | "version" | "envelope" | "config_redacted" | "watermark"> & {
   connection_config: ConnectionConfig;
+  /** Only on a create with `test_connection: true`. */
+  test_results?: { latency_ms: number; version: string };
 };

@@ -2,24 +2,20 @@
 // logs and authentication. The Lambda handlers and the local server both serve it.
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import type { ApiKeyRepository } from "../apiKeys/apiKeys.js";
-import type { ConnectorService } from "../connectors/service.js";
-import type { Logger } from "../runtime/logger.js";
+import type { Services } from "../runtime/services.js";
 import { authenticate, roleByMethod } from "./auth.js";
 import { mapError } from "./errorMapping.js";
 import { apiKeyRoutes } from "./routes/apiKeys.js";
 import { connectorRoutes } from "./routes/connectors.js";
+import { pullRoutes } from "./routes/pulls.js";
+import { recordRoutes } from "./routes/records.js";
 import type { AppEnv } from "./types.js";
 
-export interface AppServices {
-  apiKeys: ApiKeyRepository;
-  connectors: ConnectorService;
-  logger: Logger;
-}
+export type RouteGroup = "connectors" | "apiKeys" | "pulls" | "records";
 
-export type RouteGroup = "connectors" | "apiKeys";
+export const allRouteGroups: RouteGroup[] = ["connectors", "apiKeys", "pulls", "records"];
 
-export function createApp(services: AppServices, groups: RouteGroup[] = ["connectors", "apiKeys"]): Hono<AppEnv> {
+export function createApp(services: Services, groups: RouteGroup[] = allRouteGroups): Hono<AppEnv> {
   const { logger } = services;
   const app = new Hono<AppEnv>();
   app.use(requestId());
@@ -43,6 +39,8 @@ export function createApp(services: AppServices, groups: RouteGroup[] = ["connec
   api.use(roleByMethod());
   if (groups.includes("connectors")) api.route("/", connectorRoutes(services.connectors));
   if (groups.includes("apiKeys")) api.route("/", apiKeyRoutes(services.apiKeys));
+  if (groups.includes("pulls")) api.route("/", pullRoutes(services));
+  if (groups.includes("records")) api.route("/", recordRoutes(services.records));
   app.route("/api/v1", api);
 
   app.notFound((c) =>

@@ -1,6 +1,7 @@
 // The one place where errors become HTTP responses: `{error, message, field?, details?, request_id}`.
 // Unknown errors answer 500 with only the request id; their detail goes to the log.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConnectionFailedError } from "../connectors/errors.js";
 import { ContextMismatchError, CryptoError } from "../crypto/errors.js";
 import {
   AuthenticationError,
@@ -17,6 +18,7 @@ export interface ErrorBody {
   message: string;
   field?: string;
   details?: unknown;
+  test_results?: unknown;
   request_id: string;
 }
 
@@ -38,6 +40,12 @@ export function mapError(error: unknown, requestId: string): MappedError {
     if (error.field !== undefined) extra.field = error.field;
     if (error.details !== undefined) extra.details = error.details;
     return expected(400, "validation_error", error.message, extra);
+  }
+  if (error instanceof ConnectionFailedError) {
+    return expected(400, "connection_failed", error.message, {
+      details: error.detail,
+      test_results: { error_type: error.errorType, attempted_at: error.attemptedAt, ...(error.code ? { code: error.code } : {}) },
+    });
   }
   if (error instanceof AuthenticationError) return expected(401, "unauthorized", error.message);
   if (error instanceof ForbiddenError) return expected(403, "forbidden", error.message);

@@ -18,6 +18,10 @@ export interface Config {
   controlTable: string;
   recordsTable: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** How long a pull's lease lives without renewal: a crashed pull frees the connector after this. */
+  pullLeaseTtlMs: number;
+  /** Subtracted from a successful pull's start to form the next `:last_pull`. */
+  pullOverlapMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +57,8 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     controlTable: nonEmpty(env.CONTROL_TABLE) ?? "sluice-control",
     recordsTable: nonEmpty(env.RECORDS_TABLE) ?? "sluice-records",
     logLevel: logLevel as Config["logLevel"],
+    pullLeaseTtlMs: intFrom(env, "PULL_LEASE_TTL_SECONDS", 300, 5, 86_400) * 1000,
+    pullOverlapMs: intFrom(env, "PULL_OVERLAP_SECONDS", 60, 0, 86_400) * 1000,
   };
   // Only the local runtime may fall back to a generated key file; a deployed service without
   // KMS and without a key ring would write envelopes nobody can open after a restart.

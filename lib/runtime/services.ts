@@ -11,6 +11,11 @@ import type { KeyProvider } from "../crypto/keyProvider/contract.js";
 import { KmsKeyProvider } from "../crypto/keyProvider/kms.js";
 import { LocalKeyProvider } from "../crypto/keyProvider/local.js";
 import { ConfigurationError } from "../errors.js";
+import { testConnection, type ConnectionTester } from "../pull/connectionTest.js";
+import { PullRunner } from "../pull/runner.js";
+import { RunRepository } from "../pull/runRepository.js";
+import { RecordStore } from "../records/recordStore.js";
+import { LeaseLock } from "../store/leaseLock.js";
 import { createDocumentClient } from "../store/client.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -20,6 +25,12 @@ export interface Services {
   logger: Logger;
   apiKeys: ApiKeyRepository;
   connectors: ConnectorService;
+  connectorRepository: ConnectorRepository;
+  records: RecordStore;
+  runs: RunRepository;
+  leases: LeaseLock;
+  runner: PullRunner;
+  tester: ConnectionTester;
 }
 
 /** KMS when a key id is configured, else the local ring from CONNECTOR_ENCRYPTION_KEY (or the local key file). */
@@ -36,16 +47,28 @@ export function createServices(input: {
   dynamo: DynamoDBClient;
   keyProvider: KeyProvider;
   keyEnvironment: KeyEnvironment;
+  tester?: ConnectionTester;
 }): Services {
+  const { config, logger } = input;
   const db = createDocumentClient(input.dynamo);
-  const table = input.config.controlTable;
+  const table = config.controlTable;
+  const connectorRepository = new ConnectorRepository(db, table);
+  const tester = input.tester ?? testConnection;
+  const connectors = new ConnectorService({ repository: connectorRepository, envelopes: new EnvelopeCodec(input.keyProvider), tester });
+  const records = new RecordStore(db, config.recordsTable);
+  const runs = new RunRepository(db, table);
+  const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
+  const runner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs });
   return {
-    config: input.config,
-    logger: input.logger,
+    config,
+    logger,
     apiKeys: new ApiKeyRepository(db, table, input.keyEnvironment),
-    connectors: new ConnectorService({
-      repository: new ConnectorRepository(db, table),
-      envelopes: new EnvelopeCodec(input.keyProvider),
-    }),
+    connectors,
+    connectorRepository,
+    records,
+    runs,
+    leases,
+    runner,
+    tester,
   };
 }

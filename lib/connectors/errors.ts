@@ -1,0 +1,18 @@
+// Connector errors beyond the shared ones in lib/errors.ts.
+import { SluiceError } from "../errors.js";
+
+/** `test_connection: true` on create or update, and the test failed: nothing was stored. */
+export class ConnectionFailedError extends SluiceError {
+  readonly errorType: string;
+  readonly detail: string;
+  readonly attemptedAt: string;
+  readonly code: string | undefined;
+  constructor(failure: { type: string; message: string; code?: string }, attemptedAt: string) {
+    super("Failed to connect to the database; the connector was not saved");
+    this.name = "ConnectionFailedError";
+    this.errorType = failure.type;
+    this.detail = failure.message;
+    this.code = failure.code;
+    this.attemptedAt = attemptedAt;
+  }
+}

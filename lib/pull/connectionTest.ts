@@ -1,0 +1,33 @@
+// Connection tests (POST /connectors/{id}/test, and `test_connection` on create): open the
+// source, ask for version, time and schemas, close. Failures come back typed, not thrown.
+import { secretValues } from "../connectors/redaction.js";
+import type { ConnectionConfig, ConnectorType } from "../connectors/types.js";
+import { SourceError, type SourceErrorType } from "../sources/errors.js";
+import { openSource } from "../sources/index.js";
+
+export type ConnectionTestResult =
+  | { status: "success"; tested_at: string; latency_ms: number; details: { version: string; server_time: string | null; schemas_available: string[] } }
+  | { status: "failed"; tested_at: string; error: { type: SourceErrorType; message: string; code?: string } };
+
+export type ConnectionTester = (type: ConnectorType, config: ConnectionConfig) => Promise<ConnectionTestResult>;
+
+export const testConnection: ConnectionTester = async (type, config) => {
+  const tested_at = new Date().toISOString();
+  const source = await openSource(type, config);
+  try {
+    const check = await source.check();
+    return {
+      status: "success",
+      tested_at,
+      latency_ms: check.latencyMs,
+      details: { version: check.version, server_time: check.serverTime ?? null, schemas_available: check.schemas ?? [] },
+    };
+  } catch (error) {
+    const typed = error instanceof SourceError ? error : new SourceError("query_error", "the connection test failed unexpectedly");
+    let message = typed.message;
+    for (const secret of secretValues(config)) if (secret.length >= 3) message = message.split(secret).join("***REDACTED***");
+    return { status: "failed", tested_at, error: { type: typed.type, message, ...(typed.code ? { code: typed.code } : {}) } };
+  } finally {
+    await source.close();
+  }
+};

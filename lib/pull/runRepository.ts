@@ -1,0 +1,62 @@
+// Run records (sync history) in the control table: pk TENANT#<t>, sk RUN#<run_id>; GSI1 lists a
+// connector's runs newest first (run ids are ULIDs, so they sort by start time).
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { NotFoundError } from "../errors.js";
+import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { GSI1 } from "../store/tables.js";
+import type { RunRecord } from "./types.js";
+
+const partition = (tenant: string) => `TENANT#${tenant}`;
+const historyKey = (tenant: string, connectorId: string) => `TENANT#${tenant}#RUNS#${connectorId}`;
+
+function strip(item: Record<string, unknown>): RunRecord {
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...run } = item;
+  return run as unknown as RunRecord;
+}
+
+export class RunRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Writes the whole run (runs are written by their one pull, so last write wins). */
+  async save(run: RunRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: partition(run.tenant),
+          sk: `RUN#${run.run_id}`,
+          gsi1pk: historyKey(run.tenant, run.connector_id),
+          gsi1sk: run.run_id,
+          ...run,
+        },
+      }),
+    );
+  }
+
+  async get(tenant: string, runId: string): Promise<RunRecord> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: partition(tenant), sk: `RUN#${runId}` }, ConsistentRead: true }),
+    );
+    if (!Item) throw new NotFoundError("run", runId);
+    return strip(Item);
+  }
+
+  async listForConnector(tenant: string, connectorId: string, page: { limit: number; cursor?: string }): Promise<Page<RunRecord>> {
+    const key = historyKey(tenant, connectorId);
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: GSI1,
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": key },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: "gsi1pk", value: key }),
+      }),
+    );
+    return { items: (result.Items ?? []).map(strip), next_cursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+}

@@ -1,0 +1,179 @@
+// The pull runner: one pull per connector under a DynamoDB lease, streaming source batches
+// through normalisation and the records store, with a run record and connector state kept
+// current. Manual and scheduled pulls share this one path.
+import { secretValues } from "../connectors/redaction.js";
+import type { ConnectorRepository } from "../connectors/repository.js";
+import type { ConnectorService } from "../connectors/service.js";
+import type { ConnectorItem } from "../connectors/types.js";
+import { ConflictError, SluiceError, ValidationError } from "../errors.js";
+import type { RecordStore } from "../records/recordStore.js";
+import type { Logger } from "../runtime/logger.js";
+import type { Source } from "../sources/contract.js";
+import { SourceError } from "../sources/errors.js";
+import { openSource as defaultOpenSource } from "../sources/index.js";
+import { newId } from "../store/ids.js";
+import type { Lease, LeaseLock } from "../store/leaseLock.js";
+import { mapRow } from "./recordMapping.js";
+import type { RunRepository } from "./runRepository.js";
+import type { RunError, RunRecord, RunTrigger } from "./types.js";
+
+export const DEFAULT_OVERLAP_MS = 60_000;
+
+export interface PullRunnerDeps {
+  connectors: ConnectorService;
+  connectorRepository: ConnectorRepository;
+  runs: RunRepository;
+  records: RecordStore;
+  leases: LeaseLock;
+  logger: Logger;
+  openSource?: typeof defaultOpenSource;
+  /** Subtracted from a successful pull's start to form the next watermark. */
+  overlapMs?: number;
+  now?: () => Date;
+}
+
+export interface StartedPull {
+  run: RunRecord;
+  /** Settles with the final run record; never rejects. */
+  done: Promise<RunRecord>;
+}
+
+export const leaseName = (tenant: string, connectorId: string) => `pull#${tenant}#${connectorId}`;
+
+/** Replaces every secret of the config that appears in a message: drivers sometimes echo a URI. */
+function scrub(message: string, secrets: string[]): string {
+  let clean = message;
+  for (const secret of secrets) if (secret.length >= 3) clean = clean.split(secret).join("***REDACTED***");
+  return clean;
+}
+
+function runErrorOf(error: unknown, secrets: string[]): RunError {
+  if (error instanceof SourceError) {
+    return { type: error.type, message: scrub(error.message, secrets), ...(error.code ? { code: error.code } : {}) };
+  }
+  if (error instanceof SluiceError) return { type: "internal_error", message: scrub(error.message, secrets) };
+  return { type: "internal_error", message: "the pull failed unexpectedly; see the service log" };
+}
+
+export class PullRunner {
+  private readonly openSource: typeof defaultOpenSource;
+  private readonly overlapMs: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: PullRunnerDeps) {
+    this.openSource = deps.openSource ?? defaultOpenSource;
+    this.overlapMs = deps.overlapMs ?? DEFAULT_OVERLAP_MS;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Takes the lease and starts the pull. Throws LeaseHeldError (a ConflictError) when another
+   * pull of this connector runs, ConflictError when the connector is disabled.
+   */
+  async start(tenant: string, connectorId: string, trigger: RunTrigger): Promise<StartedPull> {
+    const connector = await this.deps.connectorRepository.get(tenant, connectorId);
+    if (connector.status === "disabled") throw new ConflictError("the connector is disabled; enable it to pull");
+    if (!connector.query && connector.connector_type !== "mongodb") {
+      throw new ValidationError("the connector has no query to pull with; set one with PATCH", "query");
+    }
+    const runId = newId("run");
+    const lease = await this.deps.leases.acquire(leaseName(tenant, connectorId), runId);
+    const run: RunRecord = {
+      run_id: runId,
+      connector_id: connectorId,
+      tenant,
+      trigger,
+      status: "running",
+      records_pulled: 0,
+      records_uploaded: 0,
+      duplicates_skipped: 0,
+      records_rejected: 0,
+      started_at: this.now().toISOString(),
+      completed_at: null,
+      duration_seconds: null,
+      last_pull: connector.watermark,
+      error: null,
+    };
+    try {
+      await this.deps.runs.save(run);
+      await this.deps.connectorRepository.setState(tenant, connectorId, { status: "running" });
+    } catch (error) {
+      await this.deps.leases.release(lease);
+      throw error;
+    }
+    return { run, done: this.execute(connector, { ...run }, lease) };
+  }
+
+  private async execute(connector: ConnectorItem, run: RunRecord, lease: Lease): Promise<RunRecord> {
+    const { logger } = this.deps;
+    const started = this.now();
+    let lost: Error | undefined;
+    const keepAlive = this.deps.leases.keepAlive(lease, (error) => (lost = error));
+    let source: Source | undefined;
+    let secrets: string[] = [];
+    try {
+      const { config } = await this.deps.connectors.openConfig(connector.tenant, connector.id);
+      secrets = secretValues(config);
+      source = await this.openSource(connector.connector_type, config);
+      const scope = { tenant: connector.tenant, collection: connector.collection, record_type: connector.record_type };
+      const origin = { kind: "pull" as const, id: run.run_id, connector_id: connector.id };
+      const mapping = { nameColumn: connector.name_column, idColumn: connector.id_column };
+      const lastPull = connector.watermark ? new Date(connector.watermark) : null;
+      for await (const rows of source.read(connector.query ?? "", { last_pull: lastPull }, connector.batch_size)) {
+        if (lost) throw lost;
+        const records = [];
+        for (const row of rows) {
+          const mapped = mapRow(row, mapping);
+          if ("record" in mapped) records.push(mapped.record);
+          else run.records_rejected++;
+        }
+        const result = await this.deps.records.upsert(scope, records, origin);
+        run.records_pulled += rows.length;
+        run.records_uploaded += result.uploaded;
+        run.duplicates_skipped += result.duplicates;
+      }
+      if (lost) throw lost;
+      const completed = this.now();
+      Object.assign(run, {
+        status: "completed",
+        completed_at: completed.toISOString(),
+        duration_seconds: (completed.getTime() - started.getTime()) / 1000,
+      });
+      await this.deps.connectorRepository.setState(connector.tenant, connector.id, {
+        status: "active",
+        last_error: null,
+        last_pull_at: completed.toISOString(),
+        // Rows committed while this pull ran are read again next time; dedupe absorbs repeats.
+        watermark: new Date(started.getTime() - this.overlapMs).toISOString(),
+      });
+    } catch (error) {
+      const completed = this.now();
+      run.error = lost && error === lost ? { type: "lease_lost", message: lost.message } : runErrorOf(error, secrets);
+      Object.assign(run, {
+        status: "failed",
+        completed_at: completed.toISOString(),
+        duration_seconds: (completed.getTime() - started.getTime()) / 1000,
+      });
+      if (run.error.type === "internal_error") {
+        logger.error("pull failed", { run_id: run.run_id, connector_id: connector.id, error: scrub(String((error as Error)?.stack ?? error), secrets) });
+      }
+      await this.deps.connectorRepository
+        .setState(connector.tenant, connector.id, { status: "error", last_error: run.error.message })
+        .catch(() => undefined); // deleted meanwhile (force): nothing to mark
+    } finally {
+      await source?.close().catch(() => undefined);
+      await keepAlive.stop();
+      await this.deps.leases.release(lease).catch(() => undefined);
+    }
+    await this.deps.runs.save(run).catch((error: unknown) => logger.error("could not save run", { run_id: run.run_id, error }));
+    logger.info("pull finished", {
+      run_id: run.run_id,
+      connector_id: connector.id,
+      status: run.status,
+      records_pulled: run.records_pulled,
+      records_uploaded: run.records_uploaded,
+      duplicates_skipped: run.duplicates_skipped,
+    });
+    return run;
+  }
+}

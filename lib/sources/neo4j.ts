@@ -1,0 +1,127 @@
+// Neo4j source (Bolt): Cypher with `$last_pull` bound as a DateTime; records are pulled from
+// the server `fetchSize` at a time through the driver's async iterator (backpressure).
+import neo4j, { type Driver, type Session } from "neo4j-driver";
+import type { ConnectionConfig } from "../connectors/types.js";
+import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import { classifyNetworkError, SourceError, type SourceErrorType } from "./errors.js";
+
+export function classifyNeo4jError(error: unknown): SourceError {
+  if (error instanceof SourceError) return error;
+  const code = (error as { code?: unknown })?.code;
+  const text = typeof code === "string" ? code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  let type: SourceErrorType;
+  if (text?.startsWith("Neo.ClientError.Security.") || /authenticat|unauthori[sz]ed|credentials/i.test(message)) type = "authentication_failed";
+  else if (text === "Neo.ClientError.Database.DatabaseNotFound" || /database does not exist|DatabaseNotFound/i.test(message)) type = "database_not_found";
+  else if (text?.startsWith("Neo.ClientError.Transaction.TransactionTimedOut")) type = "timeout";
+  else if (text?.startsWith("Neo.") ) type = "query_error";
+  else type = classifyNetworkError(error) ?? (text === "ServiceUnavailable" ? "connection_refused" : "query_error");
+  return new SourceError(type, message, text, { cause: error });
+}
+
+export class Neo4jSource implements Source {
+  private driver: Driver | undefined;
+
+  constructor(
+    private readonly config: ConnectionConfig,
+    private readonly options: SourceOptions,
+  ) {}
+
+  private get database(): string | undefined {
+    return typeof this.config.database === "string" ? this.config.database : undefined;
+  }
+
+  private async connect(): Promise<Driver> {
+    if (this.driver) return this.driver;
+    const c = this.config;
+    const token = typeof c.user === "string" ? neo4j.auth.basic(c.user, (c.password as string | undefined) ?? "") : undefined;
+    const driver = neo4j.driver(c.uri as string, token, {
+      connectionTimeout: this.options.connectTimeoutMs,
+      connectionAcquisitionTimeout: this.options.connectTimeoutMs,
+      maxConnectionPoolSize: 2,
+      disableLosslessIntegers: false,
+      logging: { level: "error", logger: () => undefined },
+    });
+    try {
+      await driver.verifyConnectivity(this.database ? { database: this.database } : {});
+    } catch (error) {
+      await driver.close().catch(() => undefined);
+      throw classifyNeo4jError(error);
+    }
+    this.driver = driver;
+    return driver;
+  }
+
+  private session(driver: Driver, fetchSize?: number): Session {
+    return driver.session({
+      database: this.database,
+      defaultAccessMode: neo4j.session.READ,
+      ...(fetchSize ? { fetchSize } : {}),
+    });
+  }
+
+  async check(): Promise<CheckResult> {
+    const started = performance.now();
+    try {
+      const driver = await this.connect();
+      const info = await driver.getServerInfo(this.database ? { database: this.database } : {});
+      const session = this.session(driver);
+      let serverTime: string | undefined;
+      try {
+        const result = await session.run("RETURN datetime() AS now");
+        serverTime = new Date(String(result.records[0]?.get("now"))).toISOString();
+      } catch {
+        serverTime = undefined; // not every Bolt server has temporal functions
+      } finally {
+        await session.close();
+      }
+      return {
+        latencyMs: Math.round(performance.now() - started),
+        version: info.agent ?? `Bolt ${info.protocolVersion}`,
+        serverTime,
+        schemas: this.database ? [this.database] : [],
+      };
+    } catch (error) {
+      throw classifyNeo4jError(error);
+    }
+  }
+
+  async discover(): Promise<CatalogEntry[]> {
+    const { discoverNeo4j } = await import("./neo4jCatalog.js");
+    const session = this.session(await this.connect());
+    try {
+      return await discoverNeo4j((cypher) => session.run(cypher));
+    } catch (error) {
+      throw classifyNeo4jError(error);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async *read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]> {
+    const session = this.session(await this.connect(), batchSize);
+    const lastPull = neo4j.types.DateTime.fromStandardDate(watermarkOf(params));
+    let batch: Row[] = [];
+    try {
+      const result = session.run(query, { last_pull: lastPull }, { timeout: this.options.statementTimeoutMs });
+      for await (const record of result) {
+        batch.push(record.toObject());
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } catch (error) {
+      throw classifyNeo4jError(error);
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  async close(): Promise<void> {
+    const driver = this.driver;
+    this.driver = undefined;
+    await driver?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,162 @@
+// PostgreSQL source: `pg` with a server-side cursor (pg-cursor), so a result of any size is
+// read batch by batch; `:last_pull` is bound as $n.
+import pg from "pg";
+import Cursor from "pg-cursor";
+import type { ConnectionConfig } from "../connectors/types.js";
+import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
+import { bindLastPull } from "./lastPull.js";
+
+// int8 arrives as text; keep it a number when that is exact, a string otherwise.
+const INT8_OID = 20;
+const parseInt8 = (value: string) => {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : value;
+};
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID && format !== "binary" ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+type SslSetting = pg.ClientConfig["ssl"];
+
+/** libpq's modes as node-pg settings, in the order to try them (prefer and allow fall back). */
+function sslAttempts(mode: unknown): SslSetting[] {
+  switch (mode) {
+    case "disable":
+      return [false];
+    case "allow":
+      return [false, { rejectUnauthorized: false }];
+    case "prefer":
+      return [{ rejectUnauthorized: false }, false];
+    case "require":
+      return [{ rejectUnauthorized: false }];
+    case "verify-ca":
+      return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
+    case "verify-full":
+      return [{ rejectUnauthorized: true }];
+    default:
+      return [undefined]; // the DSN's own sslmode, or none
+  }
+}
+
+export function classifyPostgresError(error: unknown): SourceError {
+  if (error instanceof SourceError) return error;
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const sqlState = code !== undefined && /^[0-9A-Z]{5}$/.test(code);
+  let type: SourceErrorType;
+  if (code === "28P01" || code === "28000") type = "authentication_failed";
+  else if (code === "3D000") type = "database_not_found";
+  else if (code === "57014") type = "timeout"; // statement_timeout
+  else if (sqlState) type = "query_error";
+  else type = classifyNetworkError(error) ?? "query_error";
+  return new SourceError(type, message, code, { cause: error });
+}
+
+export class PostgresSource implements Source {
+  private client: pg.Client | undefined;
+
+  constructor(
+    private readonly config: ConnectionConfig,
+    private readonly options: SourceOptions,
+  ) {}
+
+  private clientConfig(ssl: SslSetting): pg.ClientConfig {
+    const c = this.config;
+    const base: pg.ClientConfig = {
+      connectionTimeoutMillis: this.options.connectTimeoutMs,
+      statement_timeout: this.options.statementTimeoutMs,
+      query_timeout: this.options.statementTimeoutMs + 5000,
+      application_name: "sluice",
+      types,
+    };
+    if (ssl !== undefined) base.ssl = ssl;
+    if (typeof c.dsn === "string") return { ...base, connectionString: c.dsn };
+    return {
+      ...base,
+      host: c.host as string,
+      port: (c.port as number | undefined) ?? 5432,
+      database: c.database as string,
+      user: (c.username ?? c.user) as string,
+      password: c.password as string | undefined,
+    };
+  }
+
+  private async connect(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const attempts = sslAttempts(this.config.ssl_mode);
+    let last: unknown;
+    for (const ssl of attempts) {
+      const client = new pg.Client(this.clientConfig(ssl));
+      // A dropped connection must not crash the process; the pending query reports it.
+      client.on("error", () => undefined);
+      try {
+        await client.connect();
+        this.client = client;
+        return client;
+      } catch (error) {
+        last = error;
+        await client.end().catch(() => undefined);
+        if (classifyPostgresError(error).type !== "ssl_error") break;
+      }
+    }
+    throw classifyPostgresError(last);
+  }
+
+  async check(): Promise<CheckResult> {
+    const started = performance.now();
+    try {
+      const client = await this.connect();
+      const info = await client.query<{ version: string; now: Date }>("SELECT version() AS version, now() AS now");
+      const schemas = await client.query<{ name: string }>(
+        `SELECT schema_name AS name FROM information_schema.schemata
+         WHERE schema_name NOT IN ('pg_catalog', 'information_schema') AND schema_name NOT LIKE 'pg\\_%' ORDER BY 1`,
+      );
+      const row = info.rows[0]!;
+      return {
+        latencyMs: Math.round(performance.now() - started),
+        version: row.version.split(" on ")[0] ?? row.version,
+        serverTime: new Date(row.now).toISOString(),
+        schemas: schemas.rows.map((s) => s.name),
+      };
+    } catch (error) {
+      throw classifyPostgresError(error);
+    }
+  }
+
+  async discover(): Promise<CatalogEntry[]> {
+    const { discoverPostgres } = await import("./postgresCatalog.js");
+    try {
+      return await discoverPostgres(await this.connect());
+    } catch (error) {
+      throw classifyPostgresError(error);
+    }
+  }
+
+  async *read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]> {
+    const { text, count } = bindLastPull(query, "postgres");
+    const client = await this.connect();
+    const cursor = client.query(new Cursor(text, new Array(count).fill(watermarkOf(params))));
+    try {
+      for (;;) {
+        let rows: Row[];
+        try {
+          rows = await cursor.read(batchSize);
+        } catch (error) {
+          throw classifyPostgresError(error);
+        }
+        if (rows.length === 0) return;
+        yield rows;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
