@@ -30,8 +30,10 @@ export function classifyMySqlError(error: unknown): SourceError {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   let type: SourceErrorType;
-  if (code === "ER_ACCESS_DENIED_ERROR" || code === "ER_DBACCESS_DENIED_ERROR" || code === "ER_NOT_SUPPORTED_AUTH_MODE") type = "authentication_failed";
-  else if (code === "ER_BAD_DB_ERROR") type = "database_not_found";
+  if (code === "ER_ACCESS_DENIED_ERROR" || code === "ER_NOT_SUPPORTED_AUTH_MODE") type = "authentication_failed";
+  // The server answers "access denied to database" for one that does not exist, unless the
+  // user may see every database: either way the login worked and the database is unusable.
+  else if (code === "ER_BAD_DB_ERROR" || code === "ER_DBACCESS_DENIED_ERROR") type = "database_not_found";
   else if (code === "PROTOCOL_SEQUENCE_TIMEOUT" || code === "ER_QUERY_TIMEOUT" || code === "ER_STATEMENT_TIMEOUT") type = "timeout";
   else if (code === "HANDSHAKE_NO_SSL_SUPPORT" || code === "HANDSHAKE_SSL_ERROR") type = "ssl_error";
   else if (code?.startsWith("ER_")) type = "query_error";
@@ -98,8 +100,11 @@ export class MySqlSource implements Source {
     let last: unknown;
     for (const ssl of sslAttempts(this.config.ssl_mode)) {
       try {
-        this.connection = await connectOnce(this.connectionOptions(ssl));
-        return this.connection;
+        const connection = await connectOnce(this.connectionOptions(ssl));
+        // The watermark is bound as UTC; NOW() and TIMESTAMP columns must be read in UTC too.
+        await run(connection, "SET time_zone = '+00:00'");
+        this.connection = connection;
+        return connection;
       } catch (error) {
         last = error;
         if (classifyMySqlError(error).type !== "ssl_error") break;
