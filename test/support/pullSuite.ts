@@ -20,7 +20,9 @@ export interface PullTarget {
   queries: { incremental: string; full: string; failing: string };
   /** The failing query errors after at least one full batch was read. */
   failsMidStream: boolean;
-  /** Config fields a connector needs beyond `config` (e.g. the MongoDB collection). */
+  /** Checks, where the server can tell, that the first pull came in several batches. */
+  assertStreamed?: () => void;
+  /** The secrets in `config`, which no response or log line may contain. */
   secrets: string[];
   stop(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export function definePullSuite(fixture: PullFixture): void {
       expect(run).toMatchObject({ status: "completed", records_pulled: ROWS, records_uploaded: ROWS, duplicates_skipped: 0 });
       expect(run.run_id).toMatch(/^run_/);
       expect(run.duration_seconds).toEqual(expect.any(Number));
+      target.assertStreamed?.();
       const stored = await record("7");
       expect(stored.status).toBe(200);
       expect(stored.body).toMatchObject({ source_id: "7", name: "Product 7" });

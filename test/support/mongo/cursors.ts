@@ -8,20 +8,40 @@ const DEFAULT_FIRST_BATCH = 101;
 // A reply must stay under maxBsonObjectSize (16 MiB); leave room for the envelope.
 const BATCH_BYTE_LIMIT = 16 * 1024 * 1024 - 64 * 1024;
 
-interface OpenCursor {
-  ns: string;
-  remaining: Document[];
+/**
+ * Results not yet returned. A lazy source (an unsorted find) evaluates its filter only as
+ * batches are taken, as MongoDB does: an error at the 150th document surfaces in a getMore.
+ */
+class Remaining {
+  #peeked: IteratorResult<Document> | undefined;
+  constructor(private readonly source: Iterator<Document>) {}
+
+  private peek(): IteratorResult<Document> {
+    this.#peeked ??= this.source.next();
+    return this.#peeked;
+  }
+
+  get empty(): boolean {
+    return this.peek().done === true;
+  }
+
+  take(limit: number): Document[] {
+    const batch: Document[] = [];
+    let bytes = 0;
+    while (batch.length < limit && !this.empty) {
+      const doc = this.peek().value as Document;
+      bytes += BSON.calculateObjectSize(doc);
+      if (batch.length > 0 && bytes > BATCH_BYTE_LIMIT) break;
+      batch.push(doc);
+      this.#peeked = undefined;
+    }
+    return batch;
+  }
 }
 
-function takeBatch(docs: Document[], limit: number): Document[] {
-  let bytes = 0;
-  let count = 0;
-  while (count < docs.length && count < limit) {
-    bytes += BSON.calculateObjectSize(docs[count]!);
-    if (count > 0 && bytes > BATCH_BYTE_LIMIT) break;
-    count++;
-  }
-  return docs.splice(0, count);
+interface OpenCursor {
+  ns: string;
+  remaining: Remaining;
 }
 
 export class CursorRegistry {
@@ -32,11 +52,11 @@ export class CursorRegistry {
   }
 
   /** Replies with the first batch; a cursor stays open only if results remain. */
-  open(ns: string, results: Document[], batchSize?: number, singleBatch = false): Document {
-    const remaining = [...results];
-    const firstBatch = takeBatch(remaining, batchSize ?? DEFAULT_FIRST_BATCH);
+  open(ns: string, results: Iterable<Document>, batchSize?: number, singleBatch = false): Document {
+    const remaining = new Remaining(results[Symbol.iterator]());
+    const firstBatch = remaining.take(batchSize ?? DEFAULT_FIRST_BATCH);
     let id = Long.ZERO;
-    if (remaining.length > 0 && !singleBatch) {
+    if (!remaining.empty && !singleBatch) {
       id = Long.fromBigInt(randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn);
       this.#open.set(id.toString(), { ns, remaining });
     }
@@ -51,8 +71,14 @@ export class CursorRegistry {
       throw new CommandError(13, "Unauthorized", message);
     }
     // Without a batchSize, getMore returns as much as fits in one reply.
-    const nextBatch = takeBatch(cursor.remaining, batchSize || Infinity);
-    const exhausted = cursor.remaining.length === 0;
+    let nextBatch: Document[];
+    try {
+      nextBatch = cursor.remaining.take(batchSize || Infinity);
+    } catch (error) {
+      this.#open.delete(id.toString()); // a failed cursor is gone, as on a real server
+      throw error;
+    }
+    const exhausted = cursor.remaining.empty;
     if (exhausted) this.#open.delete(id.toString());
     return { cursor: { nextBatch, id: exhausted ? Long.ZERO : id, ns }, ok: 1 };
   }

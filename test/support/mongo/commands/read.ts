@@ -11,19 +11,45 @@ function storedDocs({ server, db }: CommandContext, name: string): readonly Docu
   return server.store.collection(db, name)?.docs ?? [];
 }
 
+/** Unsorted finds match document by document as batches are taken (see cursors.ts). */
+function* lazySelect(docs: readonly Document[], filter: Document | undefined, skip = 0, limit = 0): Generator<Document> {
+  const test = matcher(filter);
+  let skipped = 0;
+  let taken = 0;
+  for (const doc of [...docs]) {
+    if (!test(doc)) continue;
+    if (skipped < skip) {
+      skipped++;
+      continue;
+    }
+    yield doc;
+    if (limit > 0 && ++taken >= limit) return;
+  }
+}
+
 function find(ctx: CommandContext): Document {
   const { command, db, server } = ctx;
   const name = collectionName(command, "find");
+  const sort = optionalDocument(command, "sort");
+  const projection = optionalDocument(command, "projection");
+  const project = (doc: Document) =>
+    idFirst(projection && Object.keys(projection).length > 0 ? new Query({}).find<Document>([doc], projection).all()[0]! : doc);
+  if (!sort || Object.keys(sort).length === 0) {
+    const docs = storedDocs(ctx, name);
+    const selected = lazySelect(docs, optionalDocument(command, "filter"), optionalCount(command, "skip"), optionalCount(command, "limit"));
+    const results = (function* () {
+      for (const doc of selected) yield project(doc);
+    })();
+    return server.cursors.open(`${db}.${name}`, results, optionalCount(command, "batchSize"), command.singleBatch === true);
+  }
   const selected = select(storedDocs(ctx, name), {
     filter: optionalDocument(command, "filter"),
-    sort: optionalDocument(command, "sort"),
+    sort,
     skip: optionalCount(command, "skip"),
     limit: optionalCount(command, "limit"),
   });
   // Projected after sort, skip and limit, which may use fields the projection drops.
-  const projection = optionalDocument(command, "projection");
-  const results = projection && Object.keys(projection).length > 0 ? new Query({}).find<Document>(selected, projection).all() : selected;
-  return server.cursors.open(`${db}.${name}`, results.map(idFirst), optionalCount(command, "batchSize"), command.singleBatch === true);
+  return server.cursors.open(`${db}.${name}`, selected.map(project), optionalCount(command, "batchSize"), command.singleBatch === true);
 }
 
 /** Leading $match stages go through the numeric view (see comparable.ts); the rest runs on mingo as is. */
