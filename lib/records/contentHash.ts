@@ -1,0 +1,73 @@
+// A record's content hash: SHA-256 (hex) of the canonical JSON of `{ name, vertical_data }`:
+// object keys sorted (by UTF-16 code units, as Array#sort) at every depth, arrays in order,
+// no whitespace, values otherwise as JSON.stringify writes them. Runs per row of a pull, so
+// the canonical text is written in one pass, without sorted copies of the objects.
+import { createHash } from "node:crypto";
+
+/**
+ * The canonical JSON of a value; undefined where JSON.stringify gives undefined (a bare
+ * undefined, function or symbol). Throws TypeError on a BigInt, RangeError on a cycle.
+ */
+export function canonicalJson(value: unknown): string | undefined {
+  return write(value, 0);
+}
+
+// Deeper than any JSON a client sends; reached only by a cyclic structure.
+const MAX_DEPTH = 1_000;
+
+function write(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      throw new TypeError("a BigInt is not JSON; send it as a string");
+    case "object":
+      break;
+    default:
+      return undefined; // undefined, function, symbol
+  }
+  if (value === null) return "null";
+  if (depth > MAX_DEPTH) throw new RangeError("value is nested too deeply (a cycle?)");
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return write(toJSON.call(value), depth + 1);
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      out += write(value[i], depth + 1) ?? "null";
+    }
+    return out + "]";
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const member = write(object[key], depth + 1);
+    if (member === undefined) continue;
+    out += first ? JSON.stringify(key) : "," + JSON.stringify(key);
+    out += ":" + member;
+    first = false;
+  }
+  return out + "}";
+}
+
+/**
+ * The canonical JSON of `{ name, vertical_data }` (what is hashed), from the canonical JSON of
+ * vertical_data, which the store keeps as is: `"name"` sorts before `"vertical_data"`.
+ */
+export function canonicalRecord(name: string, verticalDataJson: string): string {
+  return `{"name":${JSON.stringify(name)},"vertical_data":${verticalDataJson}}`;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+export function contentHash(name: string, vertical_data: Record<string, unknown>): string {
+  return sha256Hex(canonicalRecord(name, canonicalJson(vertical_data) ?? "null"));
+}
