@@ -1,9 +1,24 @@
-// Neo4j source (Bolt): Cypher with `$last_pull` bound as a DateTime; records are pulled from
-// the server `fetchSize` at a time through the driver's async iterator (backpressure).
+// Neo4j source (Bolt): Cypher with `$last_pull` bound as a DateTime (or `$last_pull_ms`,
+// `$last_pull_iso`); records are pulled `fetchSize` at a time through the driver's async
+// iterator, which asks the server for more only as they are consumed (backpressure).
 import neo4j, { type Driver, type Session } from "neo4j-driver";
 import type { ConnectionConfig } from "../connectors/types.js";
 import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
 import { classifyNetworkError, SourceError, type SourceErrorType } from "./errors.js";
+
+/**
+ * The watermark parameters a Cypher query uses, and only those (a Bolt server that cannot take
+ * a temporal parameter must not be sent one it does not need): `$last_pull` a DateTime,
+ * `$last_pull_ms` epoch milliseconds (graphs that store `timestamp()`), `$last_pull_iso` text.
+ */
+export function watermarkParameters(cypher: string, lastPull: Date): Record<string, unknown> {
+  const used = new Set([...cypher.matchAll(/\$(last_pull(?:_ms|_iso)?)\b/g)].map((m) => m[1]));
+  const params: Record<string, unknown> = {};
+  if (used.has("last_pull")) params.last_pull = neo4j.types.DateTime.fromStandardDate(lastPull);
+  if (used.has("last_pull_ms")) params.last_pull_ms = neo4j.int(lastPull.getTime());
+  if (used.has("last_pull_iso")) params.last_pull_iso = lastPull.toISOString();
+  return params;
+}
 
 export function classifyNeo4jError(error: unknown): SourceError {
   if (error instanceof SourceError) return error;
@@ -52,12 +67,10 @@ export class Neo4jSource implements Source {
     return driver;
   }
 
+  // No READ access mode and no transaction timeout metadata: some Bolt servers (FalkorDB)
+  // answer such queries with zero rows. The statement timeout is enforced here instead.
   private session(driver: Driver, fetchSize?: number): Session {
-    return driver.session({
-      database: this.database,
-      defaultAccessMode: neo4j.session.READ,
-      ...(fetchSize ? { fetchSize } : {}),
-    });
+    return driver.session({ database: this.database, ...(fetchSize ? { fetchSize } : {}) });
   }
 
   async check(): Promise<CheckResult> {
@@ -100,11 +113,16 @@ export class Neo4jSource implements Source {
 
   async *read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]> {
     const session = this.session(await this.connect(), batchSize);
-    const lastPull = neo4j.types.DateTime.fromStandardDate(watermarkOf(params));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void session.close().catch(() => undefined);
+    }, this.options.statementTimeoutMs);
     let batch: Row[] = [];
     try {
-      const result = session.run(query, { last_pull: lastPull }, { timeout: this.options.statementTimeoutMs });
+      const result = session.run(query, watermarkParameters(query, watermarkOf(params)));
       for await (const record of result) {
+        if (timedOut) break;
         batch.push(record.toObject());
         if (batch.length >= batchSize) {
           yield batch;
@@ -112,10 +130,12 @@ export class Neo4jSource implements Source {
         }
       }
     } catch (error) {
-      throw classifyNeo4jError(error);
+      if (!timedOut) throw classifyNeo4jError(error);
     } finally {
+      clearTimeout(timer);
       await session.close().catch(() => undefined);
     }
+    if (timedOut) throw new SourceError("timeout", `the query ran longer than ${this.options.statementTimeoutMs / 1000} s (statement_timeout_seconds)`);
     if (batch.length > 0) yield batch;
   }
 

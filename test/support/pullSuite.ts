@@ -20,6 +20,8 @@ export interface PullTarget {
   queries: { incremental: string; full: string; failing: string };
   /** The failing query errors after at least one full batch was read. */
   failsMidStream: boolean;
+  /** How the rows' updated_at reads once normalised: ISO 8601 text, or epoch milliseconds. */
+  timestamps?: "iso" | "epoch_ms";
   /** Checks, where the server can tell, that the first pull came in several batches. */
   assertStreamed?: () => void;
   /** The secrets in `config`, which no response or log line may contain. */
@@ -29,6 +31,8 @@ export interface PullTarget {
 
 export interface PullFixture {
   type: "postgresql" | "mysql" | "mongodb" | "neo4j";
+  /** A query that takes about 2 s and returns one row (id, name); only where the server can sleep. */
+  slowQuery?: string;
   start(): Promise<PullTarget>;
 }
 
@@ -79,8 +83,9 @@ export function definePullSuite(fixture: PullFixture): void {
       expect(stored.status).toBe(200);
       expect(stored.body).toMatchObject({ source_id: "7", name: "Product 7" });
       expect(stored.body.vertical_data.sku).toBe("SKU-0007");
-      expect(typeof stored.body.vertical_data.updated_at).toBe("string");
-      expect(new Date(stored.body.vertical_data.updated_at).toISOString()).toBe(stored.body.vertical_data.updated_at);
+      const updatedAt = stored.body.vertical_data.updated_at;
+      if (target.timestamps === "epoch_ms") expect(Number.isSafeInteger(updatedAt)).toBe(true);
+      else expect(new Date(updatedAt).toISOString()).toBe(updatedAt);
       const connector = await h.request("GET", `/api/v1/connectors/${incrementalId}`);
       expect(connector.body).toMatchObject({ status: "active", last_error: null });
       expect(connector.body.last_pull_at).toEqual(expect.any(String));
@@ -182,6 +187,36 @@ export function definePullSuite(fixture: PullFixture): void {
       // The lease is free: the next pull runs (and fails the same way) instead of answering 409.
       expect((await pull(id)).status).toBe("failed");
     });
+
+    // Only where the server has a sleep function (PostgreSQL, MySQL).
+    if (fixture.slowQuery) {
+      it("a pull outlasting ?wait answers 202; while it runs the connector is running and refuses a second pull, update and delete", async () => {
+        const id = await create("slow", fixture.slowQuery!);
+        const started = await h.request("POST", `/api/v1/connectors/${id}/pull?wait=0`);
+        expect(started.status).toBe(202);
+        expect(started.body).toEqual({ run_id: expect.stringMatching(/^run_/), status: "running" });
+        expect((await h.request("GET", `/api/v1/connectors/${id}`)).body.status).toBe("running");
+        const second = await h.request("POST", `/api/v1/connectors/${id}/pull?wait=0`);
+        expect(second.status).toBe(409);
+        expect(second.body.error).toBe("conflict");
+        expect((await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { name: "renamed" } })).status).toBe(409);
+        expect((await h.request("DELETE", `/api/v1/connectors/${id}`)).status).toBe(409);
+        let run = (await h.request("GET", `/api/v1/runs/${started.body.run_id}`)).body;
+        for (let i = 0; i < 100 && run.status === "running"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          run = (await h.request("GET", `/api/v1/runs/${started.body.run_id}`)).body;
+        }
+        expect(run).toMatchObject({ status: "completed", records_pulled: 1, records_uploaded: 1 });
+        expect((await h.request("GET", `/api/v1/connectors/${id}`)).body.status).toBe("active");
+      });
+
+      it("statement_timeout_seconds stops a query that runs too long", async () => {
+        const id = await create("timeout", fixture.slowQuery!, { connection_config: { ...target.config, statement_timeout_seconds: 1 } });
+        const run = await pull(id);
+        expect(run.status).toBe("failed");
+        expect(run.error.type).toBe("timeout");
+      });
+    }
 
     it("no secret of the connection config appears in any response or log line", () => {
       const everything = [...h.responses, ...h.logs];

@@ -5,6 +5,7 @@ import { freePort } from "../../support/servers/net.js";
 import { startMariaDb } from "../../support/servers/mariadb.js";
 
 definePullSuite({
+  slowQuery: "SELECT 1 AS id, 'slow' AS name, SLEEP(2) AS slept",
   type: "mysql",
   async start() {
     const server = await startMariaDb();

@@ -5,6 +5,7 @@ import { freePort } from "../../support/servers/net.js";
 import { startPostgres } from "../../support/servers/postgres.js";
 
 definePullSuite({
+  slowQuery: "SELECT 1 AS id, 'slow' AS name FROM pg_sleep(2)",
   type: "postgresql",
   async start() {
     const server = await startPostgres();
