@@ -66,8 +66,9 @@ export class PostgresSource implements Source {
     const c = this.config;
     const base: pg.ClientConfig = {
       connectionTimeoutMillis: this.options.connectTimeoutMs,
+      // Enforced by the server. Not pg's client-side query_timeout: its timer is never cleared
+      // for a cursor, and would hold the client (and the process) long after the pull.
       statement_timeout: this.options.statementTimeoutMs,
-      query_timeout: this.options.statementTimeoutMs + 5000,
       application_name: "sluice",
       types,
     };

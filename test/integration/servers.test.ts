@@ -1,13 +1,15 @@
 // The real servers the source tests run against: each starts from the test setup, serves its
 // own driver, refuses a wrong password where it has passwords, listens where expected, and is
 // gone after stop(). The FalkorDB part also records which Cypher the Neo4j source can rely on.
+import { existsSync } from "node:fs";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import mysql from "mysql2/promise";
 import neo4j, { type Driver, type Node, type Relationship } from "neo4j-driver";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFalkorDb, type FalkorDbServer } from "../support/servers/falkordb.js";
 import { startMariaDb } from "../support/servers/mariadb.js";
-import { isPortOpen, listeningAddresses, LOOPBACK_HEX } from "../support/servers/net.js";
+import { isPortOpen, listeningAddresses, LOOPBACK_HEX, tcpListeners } from "../support/servers/net.js";
 import { startPostgres } from "../support/servers/postgres.js";
 
 /** Starts `start` once for the describe block, logging how long it took. */
@@ -26,6 +28,35 @@ async function expectLoopbackOnly(port: number) {
   const addresses = await listeningAddresses(port);
   expect(addresses.length).toBeGreaterThan(0);
   expect(addresses).toEqual(addresses.map(() => ({ table: "tcp", address: LOOPBACK_HEX })));
+}
+
+/** This process and every process below it. */
+async function processTree(): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // pid (comm) state ppid …: comm may hold spaces and parentheses, so split after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const tree = [process.pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** The TCP listeners in this network namespace that this process or one below it holds open. */
+async function ownListeners() {
+  const inodes = new Set<string>();
+  for (const pid of await processTree()) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode) inodes.add(inode);
+    }
+  }
+  return (await tcpListeners()).filter((listener) => inodes.has(listener.inode));
 }
 
 async function expectLoopbackUntilStopped(server: { port: number; stop(): Promise<void> }) {
@@ -224,15 +255,21 @@ describe("FalkorDB over Bolt", () => {
     }
   });
 
-  it.runIf(!external)("serves clients on 127.0.0.1, FalkorDB itself on every interface; neither after stop()", async () => {
-    const { uri, falkorUri } = server();
+  it.runIf(!external)("serves clients on 127.0.0.1 only, FalkorDB itself only in its own network namespace; neither after stop()", async () => {
+    const { uri, boltPort, namespacePid } = server();
     await expectLoopbackOnly(portOf(uri));
-    // FalkorDB binds Bolt to in6addr_any (dual stack) and cannot be told otherwise: see falkordb.ts.
-    expect(await listeningAddresses(portOf(falkorUri!))).toEqual([{ table: "tcp6", address: "0".repeat(32) }]);
+    // FalkorDB binds Bolt to in6addr_any (dual stack) and cannot be told otherwise (see falkordb.ts):
+    // that listener is there in the server's namespace, and its port is not open here at all.
+    expect(await listeningAddresses(boltPort!, namespacePid)).toEqual([{ table: "tcp6", address: "0".repeat(32) }]);
+    expect(await listeningAddresses(boltPort!)).toEqual([]);
+    // Nothing this test process started listens here on anything but 127.0.0.1.
+    const own = await ownListeners();
+    expect(own.map((listener) => listener.port)).toContain(portOf(uri));
+    expect(own.filter((listener) => listener.table !== "tcp" || listener.address !== LOOPBACK_HEX)).toEqual([]);
     await driver.close();
     await server().stop();
     expect(await isPortOpen(portOf(uri))).toBe(false);
-    expect(await isPortOpen(portOf(falkorUri!))).toBe(false);
+    expect(existsSync(`/proc/${namespacePid}`)).toBe(false);
   });
 
   it.runIf(!external)("dies when a query returns a temporal value", async () => {
@@ -242,7 +279,8 @@ describe("FalkorDB over Bolt", () => {
     try {
       // session.run, not executeQuery, which would retry for 30 s.
       await expect(session.run("RETURN date('2024-01-02') AS d")).rejects.toMatchObject({ code: "ServiceUnavailable" });
-      expect(await isPortOpen(portOf(doomed.falkorUri!))).toBe(false);
+      // The bridge in its namespace exits with the server.
+      await vi.waitFor(() => expect(existsSync(`/proc/${doomed.namespacePid}`)).toBe(false), { timeout: 5_000 });
     } finally {
       await session.close().catch(() => undefined);
       await doomedDriver.close();

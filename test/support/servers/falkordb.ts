@@ -2,11 +2,17 @@
 // @falkordblite/linux-x64 loaded into valkey-server 8+ (Debian bookworm-backports, installed when
 // missing and running as root on Debian), reached through a small proxy on 127.0.0.1, or NEO4J_URI.
 //
+// valkey-server runs in a network namespace of its own (`unshare --net`, or as a mapped root
+// user when not root), where only `lo` is up. FalkorDB's Bolt listener binds every interface
+// (below), but those are the namespace's interfaces: nothing of it is reachable from outside,
+// nor from this host. The proxy on 127.0.0.1 gets to it through a Unix socket in the server's
+// temp dir (file system sockets cross namespaces), accepted by a small Node bridge inside the
+// namespace that connects to FalkorDB at 127.0.0.1 there; the bridge also starts valkey-server and
+// stops it on SIGTERM, so the tether (net.ts) stops both and removes the temp dir.
+//
 // Known limits, found by test/integration/servers.test.ts against FalkorDB 4.16.3:
 // - FalkorDB's own Bolt listener binds [::]:port, i.e. every interface, IPv4 and IPv6: its
-//   socket_bind() hard-codes in6addr_any and no module argument changes it. Clients get `uri`,
-//   the proxy on 127.0.0.1; the FalkorDB port itself stays open on all interfaces while the
-//   server runs (valkey's own port is on 127.0.0.1).
+//   socket_bind() hard-codes in6addr_any and no module argument changes it. Hence the namespace.
 // - After a client ends a connection with GOODBYE, the next new connection hangs (every second
 //   driver would time out); a connection that is simply dropped leaves no such trace. The proxy
 //   drops GOODBYE and closes the upstream connection instead.
@@ -21,23 +27,15 @@ import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import neo4j from "neo4j-driver";
-import {
-  ensureCommand,
-  freePort,
-  LOOPBACK,
-  makeTempDir,
-  onFreePort,
-  PortTakenError,
-  run,
-  spawnTethered,
-  waitUntil,
-} from "./net.js";
+import { ensureCommand, freePort, isRoot, LOOPBACK, makeTempDir, run, spawnTethered, waitUntil } from "./net.js";
 
 export interface FalkorDbServer {
   /** bolt://127.0.0.1:port */
   uri: string;
-  /** FalkorDB's own Bolt listener (on every interface), behind `uri`: for tests of the server itself. */
-  falkorUri?: string;
+  /** FalkorDB's own Bolt port, open only in the server's network namespace: for tests of the server itself. */
+  boltPort?: number;
+  /** A process in that namespace (/proc/<pid>/net shows its sockets), while the server runs. */
+  namespacePid?: number;
   /** Only when NEO4J_USER / NEO4J_PASSWORD are set with NEO4J_URI. */
   user?: string;
   password?: string;
@@ -51,6 +49,8 @@ const BACKPORTS = {
   file: "/etc/apt/sources.list.d/bookworm-backports.list",
   line: "deb http://deb.debian.org/debian bookworm-backports main",
 };
+/** valkey's own port, inside the namespace (where every port is free). */
+const VALKEY_PORT = 6379;
 
 export async function startFalkorDb(): Promise<FalkorDbServer> {
   const given = process.env.NEO4J_URI;
@@ -73,9 +73,10 @@ export async function startFalkorDb(): Promise<FalkorDbServer> {
   const version = await run(valkey, ["--version"]);
   const major = Number(/v=(\d+)\./.exec(version)?.[1]);
   if (!(major >= 8)) throw new Error(`valkey-server is too old (${version.trim()}): ${MISSING}`);
+  const unshare = await ensureCommand("unshare", ["util-linux"], `util-linux's unshare runs FalkorDB apart; ${MISSING}`);
+  const ip = await ensureCommand("ip", ["iproute2"], `iproute2's ip brings up lo for FalkorDB; ${MISSING}`);
 
-  const module = falkorModule();
-  return onFreePort((port) => launch(valkey, module, port));
+  return launch({ valkey, module: falkorModule(), unshare, ip });
 }
 
 function falkorModule(): string {
@@ -89,45 +90,75 @@ function falkorModule(): string {
   }
 }
 
-async function launch(valkey: string, module: string, port: number): Promise<FalkorDbServer> {
-  // The Bolt listener binds [::], so the port must be free there; and FalkorDB silently
-  // ignores a BOLT_PORT above 32767 (no listener at all), so it comes from below that.
-  let boltPort = await freePort({ host: "::", below: 32_768 });
-  while (boltPort === port) boltPort = await freePort({ host: "::", below: 32_768 });
+/**
+ * Runs in the namespace (CommonJS, argv: ip, temp dir, Bolt port, server command and args):
+ * brings up lo, records its pid, starts the server and passes SIGTERM on to it, exits with it,
+ * and forwards every connection on <dir>/bolt.sock to 127.0.0.1:<Bolt port>.
+ */
+const NAMESPACE_BRIDGE = `
+const { execFileSync, spawn } = require("node:child_process");
+const { writeFileSync } = require("node:fs");
+const net = require("node:net");
+const [ip, dir, boltPort, command, ...args] = process.argv.slice(1);
+execFileSync(ip, ["link", "set", "lo", "up"], { stdio: "inherit" });
+writeFileSync(dir + "/netns.pid", String(process.pid));
+const server = spawn(command, args, { stdio: "inherit" });
+process.on("SIGTERM", () => server.kill("SIGTERM"));
+server.on("error", (err) => { console.error(err.message); process.exit(127); });
+server.on("exit", (code) => process.exit(code ?? 1));
+net.createServer((client) => {
+  const upstream = net.connect(Number(boltPort), "127.0.0.1");
+  for (const [from, to] of [[client, upstream], [upstream, client]]) {
+    from.pipe(to);
+    from.on("error", () => undefined);
+    from.on("close", () => to.destroy());
+  }
+}).listen(dir + "/bolt.sock");
+`;
+
+async function launch(tools: { valkey: string; module: string; unshare: string; ip: string }): Promise<FalkorDbServer> {
+  // In its own namespace any port is free; the Bolt port is one that is also free here only so
+  // that a test can tell it from anything else listening here. FalkorDB silently ignores a
+  // BOLT_PORT above 32767 (no listener at all), so it comes from below that.
+  const boltPort = await freePort({ host: "::", below: 32_768 });
   const dir = await makeTempDir("falkordb");
   const log = join(dir, "valkey.log");
+  // As root a network namespace is enough; otherwise a user namespace maps us to root in it.
+  const namespace = isRoot() ? ["--net"] : ["--user", "--map-root-user", "--net"];
   const server = spawnTethered(
-    valkey,
+    tools.unshare,
     [
-      "--port", String(port),
+      ...namespace, "--",
+      process.execPath, "-e", NAMESPACE_BRIDGE, tools.ip, dir, String(boltPort),
+      tools.valkey,
+      "--port", String(VALKEY_PORT),
       "--bind", LOOPBACK,
       "--save", "",
       "--appendonly", "no",
       "--dir", dir,
       "--logfile", log,
-      "--loadmodule", module, "BOLT_PORT", String(boltPort),
+      "--loadmodule", tools.module, "BOLT_PORT", String(boltPort),
     ],
     dir,
   );
-  const falkorUri = `bolt://${LOOPBACK}:${boltPort}`;
-  const proxy = await boltProxy(boltPort);
+  const proxy = await boltProxy(join(dir, "bolt.sock"));
   const uri = `bolt://${LOOPBACK}:${proxy.port}`;
   const stop = async () => {
     await proxy.close();
     await server.stop();
   };
   try {
-    await waitUntil(`FalkorDB at ${falkorUri}`, READY_TIMEOUT_MS, () => ping(uri), () =>
-      server.running() ? undefined : "valkey-server exited",
+    await waitUntil(`FalkorDB behind ${uri}`, READY_TIMEOUT_MS, () => ping(uri), () =>
+      server.running() ? undefined : "the server (or its network namespace) exited",
     );
   } catch (err) {
     const text = await readFile(log, "utf8").catch(() => "(no log)");
     await stop().catch(() => undefined);
     const message = `${(err as Error).message}\n${server.output()}\nvalkey log:\n${text.slice(-6_000)}`;
-    if (/Address already in use|Failed to bind/.test(text)) throw new PortTakenError(message);
     throw new Error(message, { cause: err });
   }
-  return { uri, falkorUri, stop };
+  const namespacePid = Number(await readFile(join(dir, "netns.pid"), "utf8"));
+  return { uri, boltPort, namespacePid, stop };
 }
 
 const GOODBYE = Buffer.from([0xb0, 0x02]);
@@ -135,14 +166,15 @@ const GOODBYE = Buffer.from([0xb0, 0x02]);
 const HANDSHAKE_BYTES = 20;
 
 /**
- * Forwards Bolt connections from 127.0.0.1 to FalkorDB, except GOODBYE (see the limits above).
+ * Forwards Bolt connections from 127.0.0.1 to FalkorDB (through the bridge's Unix socket),
+ * except GOODBYE (see the limits above).
  * Client messages are chunks (2-byte size, data) ended by an empty chunk; each whole message
  * is passed on or, when it is GOODBYE, replaced by closing the upstream connection.
  */
-async function boltProxy(targetPort: number): Promise<{ port: number; close(): Promise<void> }> {
+async function boltProxy(socketPath: string): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const proxy = createServer((client) => {
-    const upstream = connect(targetPort, LOOPBACK);
+    const upstream = connect(socketPath);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on("error", () => undefined);

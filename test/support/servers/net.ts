@@ -67,20 +67,35 @@ export function isPortOpen(port: number, host = LOOPBACK): Promise<boolean> {
   });
 }
 
-/** Local addresses listening on `port`, as /proc/net/tcp and tcp6 write them. */
-export async function listeningAddresses(port: number): Promise<{ table: "tcp" | "tcp6"; address: string }[]> {
-  const portHex = port.toString(16).toUpperCase().padStart(4, "0");
-  const found: { table: "tcp" | "tcp6"; address: string }[] = [];
+export interface TcpListener {
+  table: "tcp" | "tcp6";
+  /** As /proc/net/tcp and tcp6 write it: little-endian hex. */
+  address: string;
+  port: number;
+  inode: string;
+}
+
+/**
+ * Every TCP listener in a network namespace: this process's, or that of process `pid`
+ * (/proc/<pid>/net shows the namespace the process is in).
+ */
+export async function tcpListeners(pid?: number): Promise<TcpListener[]> {
+  const found: TcpListener[] = [];
   for (const table of ["tcp", "tcp6"] as const) {
-    const text = await readFile(`/proc/net/${table}`, "utf8").catch(() => "");
+    const text = await readFile(`/proc/${pid ?? "self"}/net/${table}`, "utf8").catch(() => "");
     for (const line of text.split("\n").slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
+      const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
       const [address, hex] = local?.split(":") ?? [];
       // 0A is TCP_LISTEN
-      if (hex === portHex && state === "0A" && address) found.push({ table, address });
+      if (state === "0A" && address && hex && inode) found.push({ table, address, port: parseInt(hex, 16), inode });
     }
   }
   return found;
+}
+
+/** Local addresses listening on `port`, as /proc/net/tcp and tcp6 write them (see tcpListeners). */
+export async function listeningAddresses(port: number, pid?: number): Promise<{ table: "tcp" | "tcp6"; address: string }[]> {
+  return (await tcpListeners(pid)).filter((l) => l.port === port).map(({ table, address }) => ({ table, address }));
 }
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
