@@ -74,6 +74,8 @@ export interface ConnectorServiceDeps {
   envelopes: EnvelopeCodec;
   /** Runs `test_connection`; absent where no source can be reached. */
   tester?: ConnectionTester;
+  /** Settles a `running` status left by a dead pull; true when a pull really runs. */
+  settleInterrupted?: (tenant: string, id: string) => Promise<boolean>;
   now?: () => Date;
 }
 
@@ -82,8 +84,10 @@ export class ConnectorService {
   private readonly envelopes: EnvelopeCodec;
   private readonly now: () => Date;
   private readonly tester: ConnectionTester | undefined;
+  private readonly settleInterrupted: ConnectorServiceDeps["settleInterrupted"];
 
   constructor(deps: ConnectorServiceDeps) {
+    this.settleInterrupted = deps.settleInterrupted;
     this.repository = deps.repository;
     this.envelopes = deps.envelopes;
     this.tester = deps.tester;
@@ -160,7 +164,9 @@ export class ConnectorService {
     if (patch.connector_type !== undefined && patch.connector_type !== stored.connector_type) {
       throw new ValidationError("connector_type cannot be changed; create a new connector instead", "connector_type");
     }
-    if (stored.status === "running") throw new ConflictError("cannot update a connector while its pull is running; retry when it has finished");
+    if (stored.status === "running" && (await this.pullIsLive(tenant, id))) {
+      throw new ConflictError("cannot update a connector while its pull is running; retry when it has finished");
+    }
 
     const context = { tenant, connector_id: id };
     let config: ConnectionConfig | undefined;
@@ -191,7 +197,17 @@ export class ConnectorService {
   }
 
   async delete(tenant: string, id: string, options: { force: boolean }): Promise<void> {
-    await this.repository.remove(tenant, id, options);
+    try {
+      await this.repository.remove(tenant, id, options);
+    } catch (error) {
+      // `running` may be left by a pull whose process died: settle it, then delete.
+      if (!(error instanceof ConflictError) || (await this.pullIsLive(tenant, id))) throw error;
+      await this.repository.remove(tenant, id, options);
+    }
+  }
+
+  private async pullIsLive(tenant: string, id: string): Promise<boolean> {
+    return this.settleInterrupted ? this.settleInterrupted(tenant, id) : true;
   }
 
   /** Re-wraps every envelope's data key under the primary master key; returns the counts. */

@@ -67,6 +67,33 @@ export class PullRunner {
   }
 
   /**
+   * A connector left `running` by a process that died mid-pull (its lease expired): marks the
+   * connector `error` and the run `failed`. Returns true when the connector is still running
+   * for real, false otherwise.
+   */
+  async settleInterrupted(tenant: string, connectorId: string): Promise<boolean> {
+    const name = leaseName(tenant, connectorId);
+    if (await this.deps.leases.isHeld(name)) return true;
+    const message = "the pull was interrupted before it finished (the process stopped); its lease expired";
+    const holder = await this.deps.leases.lastHolder(name);
+    if (holder) {
+      const run = await this.deps.runs.get(tenant, holder.owner).catch(() => undefined);
+      if (run?.status === "running") {
+        const completed = this.now();
+        await this.deps.runs.save({
+          ...run,
+          status: "failed",
+          completed_at: completed.toISOString(),
+          duration_seconds: (completed.getTime() - new Date(run.started_at).getTime()) / 1000,
+          error: { type: "lease_lost", message },
+        });
+      }
+    }
+    await this.deps.connectorRepository.setState(tenant, connectorId, { status: "error", last_error: message });
+    return false;
+  }
+
+  /**
    * Takes the lease and starts the pull. Throws LeaseHeldError (a ConflictError) when another
    * pull of this connector runs, ConflictError when the connector is disabled.
    */

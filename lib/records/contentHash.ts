@@ -2,7 +2,7 @@
 // object keys sorted (by UTF-16 code units, as Array#sort) at every depth, arrays in order,
 // no whitespace, values otherwise as JSON.stringify writes them. Runs per row of a pull, so
 // the canonical text is written in one pass, without sorted copies of the objects.
-import { createHash } from "node:crypto";
+import crypto from "node:crypto";
 
 /**
  * The canonical JSON of a value; undefined where JSON.stringify gives undefined (a bare
@@ -64,8 +64,11 @@ export function canonicalRecord(name: string, verticalDataJson: string): string 
   return `{"name":${JSON.stringify(name)},"vertical_data":${verticalDataJson}}`;
 }
 
+// One-shot crypto.hash (Node ≥ 20.12) skips the Hash object: about a microsecond less per row.
+const oneShot = typeof crypto.hash === "function";
+
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return oneShot ? crypto.hash("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 export function contentHash(name: string, vertical_data: Record<string, unknown>): string {

@@ -1,6 +1,7 @@
 // Wiring: builds the core services from a DynamoDB client and a KeyProvider. `runtime/` is the
 // only place that picks adapters; the core sees interfaces.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { ApiKeyRepository, type KeyEnvironment } from "../apiKeys/apiKeys.js";
 import { ConnectorRepository } from "../connectors/repository.js";
@@ -23,6 +24,7 @@ import type { Logger } from "./logger.js";
 export interface Services {
   config: Config;
   logger: Logger;
+  db: DynamoDBDocumentClient;
   apiKeys: ApiKeyRepository;
   connectors: ConnectorService;
   connectorRepository: ConnectorRepository;
@@ -54,7 +56,14 @@ export function createServices(input: {
   const table = config.controlTable;
   const connectorRepository = new ConnectorRepository(db, table);
   const tester = input.tester ?? testConnection;
-  const connectors = new ConnectorService({ repository: connectorRepository, envelopes: new EnvelopeCodec(input.keyProvider), tester });
+  // The runner needs the service and the service asks the runner: the closure is only called
+  // after both exist.
+  const connectors = new ConnectorService({
+    repository: connectorRepository,
+    envelopes: new EnvelopeCodec(input.keyProvider),
+    tester,
+    settleInterrupted: (tenant, id) => runner.settleInterrupted(tenant, id),
+  });
   const records = new RecordStore(db, config.recordsTable);
   const runs = new RunRepository(db, table);
   const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
@@ -62,6 +71,7 @@ export function createServices(input: {
   return {
     config,
     logger,
+    db,
     apiKeys: new ApiKeyRepository(db, table, input.keyEnvironment),
     connectors,
     connectorRepository,

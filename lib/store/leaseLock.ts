@@ -3,7 +3,7 @@
 // its owner. expires_at lets DynamoDB TTL remove leases nobody released, a day after expiry.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { isConditionalCheckFailed } from "./client.js";
-import { LeaseHeldError, LeaseLostError } from "./errors.js";
+import { type LeaseHolder, LeaseHeldError, LeaseLostError } from "./errors.js";
 import { TTL_ATTRIBUTE } from "./tables.js";
 
 export { LeaseHeldError, LeaseLostError } from "./errors.js";
@@ -58,12 +58,23 @@ export class LeaseLock {
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
-      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key(name), ConsistentRead: true }));
-      const holder = Item ? { owner: Item.owner as string, expiresAt: Item.lease_expires_at as number } : undefined;
+      const holder = await this.lastHolder(name);
       if (holder && holder.expiresAt >= this.now()) throw new LeaseHeldError(name, holder);
       // Released or expired in between, yet the put keeps losing: others are taking it in turn.
       if (attempt >= ACQUIRE_ATTEMPTS) throw new LeaseHeldError(name, holder ?? { owner: "unknown", expiresAt: this.now() });
     }
+  }
+
+  /** Who holds or last held the lease (expired or not); undefined once it was released. */
+  async lastHolder(name: string): Promise<LeaseHolder | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key(name), ConsistentRead: true }));
+    return Item ? { owner: Item.owner as string, expiresAt: Item.lease_expires_at as number } : undefined;
+  }
+
+  /** True while someone holds the lease and it has not expired. */
+  async isHeld(name: string): Promise<boolean> {
+    const holder = await this.lastHolder(name);
+    return holder !== undefined && holder.expiresAt >= this.now();
   }
 
   /** Extends the lease by the ttl from now; LeaseLostError if another owner has it (or nobody). */
