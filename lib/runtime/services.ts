@@ -58,16 +58,16 @@ export function createServices(input: {
   const tester = input.tester ?? testConnection;
   // The runner needs the service and the service asks the runner: the closure is only called
   // after both exist.
-  const connectors = new ConnectorService({
+  const connectors: ConnectorService = new ConnectorService({
     repository: connectorRepository,
     envelopes: new EnvelopeCodec(input.keyProvider),
     tester,
-    settleInterrupted: (tenant, id) => runner.settleInterrupted(tenant, id),
+    settleInterrupted: (tenant: string, id: string): Promise<boolean> => runner.settleInterrupted(tenant, id),
   });
   const records = new RecordStore(db, config.recordsTable);
   const runs = new RunRepository(db, table);
   const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
-  const runner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs });
+  const runner: PullRunner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs });
   return {
     config,
     logger,
