@@ -5,6 +5,7 @@ import { EJSON } from "bson";
 import { MongoClient, type Document, type MongoClientOptions } from "mongodb";
 import type { ConnectionConfig } from "../connectors/types.js";
 import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import { inBatches } from "./batches.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
 
 const LAST_PULL = ":last_pull";
@@ -138,21 +139,13 @@ export class MongoSource implements Source {
       .db(this.database)
       .collection(collection)
       .find(filter, { batchSize, maxTimeMS: this.options.statementTimeoutMs });
-    let batch: Row[] = [];
     try {
-      for await (const doc of cursor) {
-        batch.push(renameId(doc));
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
+      yield* inBatches(cursor, batchSize, renameId);
     } catch (error) {
       throw classifyMongoError(error);
     } finally {
       await cursor.close().catch(() => undefined);
     }
-    if (batch.length > 0) yield batch;
   }
 
   async close(): Promise<void> {

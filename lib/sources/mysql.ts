@@ -5,6 +5,7 @@ import type { Connection, ConnectionOptions } from "mysql2";
 import type { ConnectionConfig } from "../connectors/types.js";
 import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
+import { inBatches } from "./batches.js";
 import { bindLastPull } from "./lastPull.js";
 
 type SslSetting = ConnectionOptions["ssl"];
@@ -147,21 +148,13 @@ export class MySqlSource implements Source {
     const stream = connection
       .query({ sql: text, values: new Array(count).fill(watermarkOf(params)), timeout: this.options.statementTimeoutMs })
       .stream({ highWaterMark: batchSize });
-    let batch: Row[] = [];
     try {
-      for await (const row of stream) {
-        batch.push(row as Row);
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
+      yield* inBatches(stream, batchSize, (row) => row as Row);
     } catch (error) {
       throw classifyMySqlError(error);
     } finally {
       stream.destroy();
     }
-    if (batch.length > 0) yield batch;
   }
 
   async close(): Promise<void> {

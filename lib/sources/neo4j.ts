@@ -4,6 +4,7 @@
 import neo4j, { type Driver, type Session } from "neo4j-driver";
 import type { ConnectionConfig } from "../connectors/types.js";
 import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import { inBatches } from "./batches.js";
 import { classifyNetworkError, SourceError, type SourceErrorType } from "./errors.js";
 
 /**
@@ -118,16 +119,11 @@ export class Neo4jSource implements Source {
       timedOut = true;
       void session.close().catch(() => undefined);
     }, this.options.statementTimeoutMs);
-    let batch: Row[] = [];
     try {
       const result = session.run(query, watermarkParameters(query, watermarkOf(params)));
-      for await (const record of result) {
+      for await (const batch of inBatches(result, batchSize, (record) => record.toObject() as Row)) {
         if (timedOut) break;
-        batch.push(record.toObject());
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
+        yield batch;
       }
     } catch (error) {
       if (!timedOut) throw classifyNeo4jError(error);
@@ -136,7 +132,6 @@ export class Neo4jSource implements Source {
       await session.close().catch(() => undefined);
     }
     if (timedOut) throw new SourceError("timeout", `the query ran longer than ${this.options.statementTimeoutMs / 1000} s (statement_timeout_seconds)`);
-    if (batch.length > 0) yield batch;
   }
 
   async close(): Promise<void> {
