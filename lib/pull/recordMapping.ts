@@ -2,7 +2,7 @@
 // into vertical_data, values normalised to JSON.
 import type { RecordInput } from "../records/types.js";
 import type { Row } from "../sources/contract.js";
-import { normalizeRow } from "../sources/normalize.js";
+import { normalizeValue, type JsonValue } from "../sources/normalize.js";
 
 export interface RowMapping {
   nameColumn: string;
@@ -12,15 +12,18 @@ export interface RowMapping {
 export type MappedRow = { record: RecordInput } | { error: string };
 
 export function mapRow(row: Row, mapping: RowMapping): MappedRow {
-  const values = normalizeRow(row);
-  const name = values[mapping.nameColumn];
+  // One pass: each value is normalised straight into its place (this runs per row of a pull).
+  let name: JsonValue | undefined;
+  let id: JsonValue | undefined;
+  const vertical_data: Record<string, unknown> = {};
+  for (const key in row) {
+    const value = normalizeValue(row[key]);
+    if (key === mapping.nameColumn) name = value;
+    else if (key === mapping.idColumn) id = value;
+    else vertical_data[key] = value;
+  }
   if (name === undefined || name === null || name === "") {
     return { error: `row has no value in name_column "${mapping.nameColumn}"` };
-  }
-  const id = values[mapping.idColumn];
-  const vertical_data: Record<string, unknown> = {};
-  for (const key in values) {
-    if (key !== mapping.nameColumn && key !== mapping.idColumn) vertical_data[key] = values[key];
   }
   return {
     record: {

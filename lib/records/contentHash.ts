@@ -43,17 +43,42 @@ function write(value: unknown, depth: number): string | undefined {
     return out + "]";
   }
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
+  const { sorted, quoted } = keyOrder(Object.keys(object));
   let out = "{";
   let first = true;
-  for (const key of keys) {
-    const member = write(object[key], depth + 1);
+  for (let i = 0; i < sorted.length; i++) {
+    const item = object[sorted[i]!];
+    // Strings and finite numbers inline: nearly every value of a pulled row is one of them.
+    const member =
+      typeof item === "string" ? JSON.stringify(item) : typeof item === "number" && Number.isFinite(item) ? String(item) : write(item, depth + 1);
     if (member === undefined) continue;
-    out += first ? JSON.stringify(key) : "," + JSON.stringify(key);
+    out += first ? quoted[i] : "," + quoted[i];
     out += ":" + member;
     first = false;
   }
   return out + "}";
+}
+
+// Rows of one query share their keys: the last key list seen, sorted and quoted, is reused
+// while the next object's keys are the same (compared in place, no signature string built).
+let lastKeys: string[] = [];
+let lastOrder: { sorted: string[]; quoted: string[] } = { sorted: [], quoted: [] };
+
+function keyOrder(keys: string[]): { sorted: string[]; quoted: string[] } {
+  if (keys.length === lastKeys.length) {
+    let same = true;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== lastKeys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastOrder;
+  }
+  const sorted = [...keys].sort();
+  lastKeys = keys;
+  lastOrder = { sorted, quoted: sorted.map((key) => JSON.stringify(key)) };
+  return lastOrder;
 }
 
 /**

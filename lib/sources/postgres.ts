@@ -13,9 +13,26 @@ const parseInt8 = (value: string) => {
   const number = Number(value);
   return Number.isSafeInteger(number) ? number : value;
 };
+// timestamptz, read in a UTC session ("2026-11-22 10:00:00.123456+00"), becomes the ISO text
+// the normaliser would make of it ("2026-11-22T10:00:00.123Z") without a Date in between.
+// Anything else (BC, infinity, an offset) goes through pg's own parser.
+const TIMESTAMPTZ_OID = 1184;
+const defaultTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, "text");
+export const parseTimestamptz = (value: string): unknown => {
+  const length = value.length;
+  if (length < 22 || value.charCodeAt(10) !== 32 || !value.endsWith("+00") || value.charCodeAt(4) !== 45) {
+    return defaultTimestamptz(value);
+  }
+  const fraction = value.charCodeAt(19) === 46 ? value.slice(20, length - 3) : "";
+  return `${value.slice(0, 10)}T${value.slice(11, 19)}.${(fraction + "000").slice(0, 3)}Z`;
+};
 const types = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === INT8_OID && format !== "binary" ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (format === "binary") return pg.types.getTypeParser(oid, format);
+    if (oid === INT8_OID) return parseInt8;
+    if (oid === TIMESTAMPTZ_OID) return parseTimestamptz;
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
 };
 
 type SslSetting = pg.ClientConfig["ssl"];
@@ -94,6 +111,8 @@ export class PostgresSource implements Source {
       client.on("error", () => undefined);
       try {
         await client.connect();
+        // Timestamps are read in UTC, the form parseTimestamptz turns into ISO text directly.
+        await client.query("SET TIME ZONE 'UTC'");
         this.client = client;
         return client;
       } catch (error) {
