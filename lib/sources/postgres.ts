@@ -1,7 +1,6 @@
-// PostgreSQL source: `pg` with a server-side cursor (pg-cursor), so a result of any size is
-// read batch by batch; `:last_pull` is bound as $n.
+// PostgreSQL source: `pg` with a server-side cursor (DECLARE … FETCH), so a result of any size
+// is read batch by batch; `:last_pull` is bound as $n.
 import pg from "pg";
-import Cursor from "pg-cursor";
 import type { ConnectionConfig } from "../connectors/types.js";
 import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
@@ -155,22 +154,39 @@ export class PostgresSource implements Source {
   }
 
   async *read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]> {
-    const { text, count } = bindLastPull(query, "postgres");
+    const { text, count } = bindLastPull(query.replace(/[\s;]+$/, ""), "postgres");
     const client = await this.connect();
-    const cursor = client.query(new Cursor(text, new Array(count).fill(watermarkOf(params))));
+    // A server-side cursor in a read-only transaction: a pull can never write. The next FETCH
+    // is sent before the current batch is handed on, so the server produces rows while this
+    // process normalises and stores the previous ones.
+    const fetchNext = () => {
+      const next = client.query<Row>(`FETCH FORWARD ${batchSize} FROM sluice_pull`);
+      next.catch(() => undefined); // awaited below; a consumer that stops early never does
+      return next;
+    };
+    let pending: Promise<pg.QueryResult<Row>> | undefined;
     try {
+      try {
+        await client.query("BEGIN READ ONLY");
+        await client.query({ text: `DECLARE sluice_pull NO SCROLL CURSOR FOR ${text}`, values: new Array(count).fill(watermarkOf(params)) });
+      } catch (error) {
+        throw classifyPostgresError(error);
+      }
+      pending = fetchNext();
       for (;;) {
         let rows: Row[];
         try {
-          rows = await cursor.read(batchSize);
+          rows = (await pending).rows;
         } catch (error) {
           throw classifyPostgresError(error);
         }
         if (rows.length === 0) return;
+        pending = fetchNext();
         yield rows;
       }
     } finally {
-      await cursor.close().catch(() => undefined);
+      await pending?.catch(() => undefined);
+      await client.query("ROLLBACK").catch(() => undefined); // also closes the cursor
     }
   }
 
