@@ -3,33 +3,23 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConflictError } from "../../lib/errors.js";
-import { createDocumentClient } from "../../lib/store/client.js";
 import { LeaseHeldError, LeaseLostError } from "../../lib/store/errors.js";
 import { LeaseLock, type Lease } from "../../lib/store/leaseLock.js";
-import { ensureTables } from "../../lib/store/tables.js";
-import { dynamoClientConfig, dynamoEngines, type DynamoEngine } from "../support/engines.js";
+import { dynamoClientConfig, dynamoEngines, useDynamoEngine } from "../support/engines.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(dynamoEngines)("lease lock on $name", (engine) => {
-  let running: DynamoEngine;
-  let client: DynamoDBClient;
   let db: DynamoDBDocumentClient;
   const tables = { control: `control-lease-${engine.name}`, records: `records-lease-${engine.name}` };
   const raw = async (name: string) =>
     (await db.send(new GetCommand({ TableName: tables.control, Key: { pk: `LEASE#${name}`, sk: "LEASE" }, ConsistentRead: true }))).Item;
 
-  beforeAll(async () => {
-    running = await engine.start();
-    client = new DynamoDBClient(dynamoClientConfig(running.endpoint));
-    db = createDocumentClient(client);
-    await ensureTables(client, tables);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await running?.stop();
+  const engineHandle = useDynamoEngine(engine, tables);
+  beforeAll(() => {
+    db = engineHandle.db;
   });
 
   it("acquires a free lease and stores owner, expiry and TTL cleanup time", async () => {

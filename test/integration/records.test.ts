@@ -4,17 +4,15 @@ import { createHash } from "node:crypto";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../../lib/errors.js";
 import { contentHash } from "../../lib/records/contentHash.js";
 import { MAX_RECORD_BYTES, RecordStore } from "../../lib/records/recordStore.js";
 import type { RecordInput, RecordOrigin, RecordScope } from "../../lib/records/types.js";
 import { batchGet, batchWrite } from "../../lib/store/batch.js";
-import { createDocumentClient } from "../../lib/store/client.js";
 import { encodeCursor } from "../../lib/store/cursor.js";
 import { UnprocessedItemsError } from "../../lib/store/errors.js";
-import { ensureTables } from "../../lib/store/tables.js";
-import { dynamoClientConfig, dynamoEngines, type DynamoEngine } from "../support/engines.js";
+import { dynamoClientConfig, dynamoEngines, useDynamoEngine } from "../support/engines.js";
 
 const pullOrigin: RecordOrigin = { kind: "pull", id: "run_1", connector_id: "con_1" };
 const pushOrigin: RecordOrigin = { kind: "push", id: "ing_1" };
@@ -42,22 +40,16 @@ function products(count: number, prefix = "p"): RecordInput[] {
 }
 
 describe.each(dynamoEngines)("records on $name", (engine) => {
-  let running: DynamoEngine;
   let client: DynamoDBClient;
   let db: DynamoDBDocumentClient;
   const tables = { control: `control-rec-${engine.name}`, records: `records-rec-${engine.name}` };
   const scope = (collection: string, tenant = "acme"): RecordScope => ({ tenant, collection, record_type: "product" });
   const store = (now?: () => Date) => new RecordStore(db, tables.records, now ? { now } : {});
 
-  beforeAll(async () => {
-    running = await engine.start();
-    client = new DynamoDBClient(dynamoClientConfig(running.endpoint));
-    db = createDocumentClient(client);
-    await ensureTables(client, tables);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await running?.stop();
+  const engineHandle = useDynamoEngine(engine, tables);
+  beforeAll(() => {
+    client = engineHandle.client;
+    db = engineHandle.db;
   });
 
   it("uploads new records, skips identical re-sends, and rewrites only what changed", async () => {

@@ -1,7 +1,7 @@
 // The control-table repositories, envelopes at rest and master-key rotation, run by the same
 // suite on dynalite and on AWS's DynamoDB Local.
 import { DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ApiKeyRepository, hashApiKey } from "../../lib/apiKeys/apiKeys.js";
 import { ConnectorRepository } from "../../lib/connectors/repository.js";
 import { ConnectorService } from "../../lib/connectors/service.js";
@@ -13,11 +13,10 @@ import { LocalKeyProvider } from "../../lib/crypto/keyProvider/local.js";
 import { ConflictError, NotFoundError } from "../../lib/errors.js";
 import { createDocumentClient } from "../../lib/store/client.js";
 import { ensureTables } from "../../lib/store/tables.js";
-import { dynamoClientConfig, dynamoEngines, type DynamoEngine } from "../support/engines.js";
+import { dynamoEngines, useDynamoEngine } from "../support/engines.js";
 import { secrets, seeds } from "../support/harness.js";
 
 describe.each(dynamoEngines)("store on $name", (engine) => {
-  let running: DynamoEngine;
   let client: DynamoDBClient;
   const tables = { control: `control-${engine.name}`, records: `records-${engine.name}` };
   const keyA = Fernet.generateKey();
@@ -30,14 +29,9 @@ describe.each(dynamoEngines)("store on $name", (engine) => {
     });
   const apiKeys = () => new ApiKeyRepository(createDocumentClient(client), tables.control, "live");
 
-  beforeAll(async () => {
-    running = await engine.start();
-    client = new DynamoDBClient(dynamoClientConfig(running.endpoint));
-    await ensureTables(client, tables);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await running?.stop();
+  const engineHandle = useDynamoEngine(engine, tables);
+  beforeAll(() => {
+    client = engineHandle.client;
   });
 
   it("creates the tables once and is idempotent", async () => {

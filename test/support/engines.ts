@@ -1,6 +1,10 @@
 // The DynamoDB engines store suites run against, for `describe.each(dynamoEngines)`: dynalite
 // in process (fast) and AWS's DynamoDB Local (the reference behaviour).
-import { waitUntilTableExists, type DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, waitUntilTableExists, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll } from "vitest";
+import { createDocumentClient } from "../../lib/store/client.js";
+import { ensureTables, type TableNames } from "../../lib/store/tables.js";
 import { startDynalite } from "../../lib/local/dynalite.js";
 import { startDynamoDbLocal } from "./dynamoDbLocal.js";
 
@@ -48,4 +52,29 @@ export async function untilTableActive(client: DynamoDBClient, tableName: string
     { client, minDelay: 0.02, maxDelay: 0.2, maxWaitTime: 10 },
     { TableName: tableName },
   );
+}
+
+export interface EngineHandle {
+  client: DynamoDBClient;
+  db: DynamoDBDocumentClient;
+}
+
+/**
+ * For a store suite: starts the engine with the tables created before the suite's tests and
+ * stops it after. The handle's clients are set once the suite's first beforeAll has run.
+ */
+export function useDynamoEngine(engine: { start(): Promise<DynamoEngine> }, tables: TableNames): EngineHandle {
+  const handle = {} as EngineHandle;
+  let running: DynamoEngine | undefined;
+  beforeAll(async () => {
+    running = await engine.start();
+    handle.client = new DynamoDBClient(dynamoClientConfig(running.endpoint));
+    handle.db = createDocumentClient(handle.client);
+    await ensureTables(handle.client, tables);
+  });
+  afterAll(async () => {
+    handle.client?.destroy();
+    await running?.stop();
+  });
+  return handle;
 }
