@@ -14,7 +14,7 @@ const settingsFields = [
   "schedule", "timezone", "description", "envelope", "config_redacted", "updated_at",
 ] as const;
 type StateField =
-  | "status" | "last_error" | "last_pull_at" | "watermark" | "disabled_at" | "disabled_reason" | "last_tested_at" | "last_test_status";
+  | "status" | "last_error" | "last_pull_at" | "watermark" | "disabled_at" | "disabled_reason" | "last_tested_at" | "last_test_status" | "last_scheduled_at";
 const sortKey = (id: string) => `CONNECTOR#${id}`;
 
 export interface ConnectorFilter {
@@ -96,24 +96,41 @@ export class ConnectorRepository {
     }
   }
 
-  /** Writes state fields (status, last_error, watermark…) without touching settings or version. */
-  async setState(tenant: string, id: string, state: Partial<Pick<ConnectorItem, StateField>>): Promise<void> {
+  /**
+   * Writes state fields (status, last_error, watermark…) without touching settings or version.
+   * With `unlessRunning`, refuses (ConflictError) while a pull runs.
+   */
+  async setState(
+    tenant: string,
+    id: string,
+    state: Partial<Pick<ConnectorItem, StateField>>,
+    options: { unlessRunning?: boolean } = {},
+  ): Promise<void> {
     const entries = Object.entries(state).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
+    const names: Record<string, string> = Object.fromEntries(entries.map(([field]) => [`#${field}`, field]));
+    const values: Record<string, unknown> = Object.fromEntries(entries.map(([field, value]) => [`:${field}`, value]));
+    let condition = "attribute_exists(pk)";
+    if (options.unlessRunning) {
+      condition += " AND #status_now <> :running_now";
+      names["#status_now"] = "status";
+      values[":running_now"] = "running";
+    }
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: partition(tenant), sk: sortKey(id) },
           UpdateExpression: `SET ${entries.map(([field]) => `#${field} = :${field}`).join(", ")}`,
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([field]) => [`#${field}`, field])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([field, value]) => [`:${field}`, value])),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError("connector", id);
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      await this.get(tenant, id); // NotFoundError when it is gone
+      throw new ConflictError("a pull of this connector is running; retry when it has finished");
     }
   }
 

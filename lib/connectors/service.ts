@@ -3,6 +3,7 @@
 import type { EnvelopeCodec } from "../crypto/envelope.js";
 import { ConflictError, ValidationError } from "../errors.js";
 import type { ConnectionTester, ConnectionTestResult } from "../pull/connectionTest.js";
+import type { Scheduler } from "../schedule/contract.js";
 import { ConnectionFailedError } from "./errors.js";
 import { newId } from "../store/ids.js";
 import type { Page } from "../store/cursor.js";
@@ -76,6 +77,8 @@ export interface ConnectorServiceDeps {
   tester?: ConnectionTester;
   /** Settles a `running` status left by a dead pull; true when a pull really runs. */
   settleInterrupted?: (tenant: string, id: string) => Promise<boolean>;
+  /** Keeps each connector's schedule (EventBridge Scheduler, or the in-process scheduler). */
+  scheduler?: Scheduler;
   now?: () => Date;
 }
 
@@ -85,8 +88,10 @@ export class ConnectorService {
   private readonly now: () => Date;
   private readonly tester: ConnectionTester | undefined;
   private readonly settleInterrupted: ConnectorServiceDeps["settleInterrupted"];
+  private readonly scheduler: Scheduler | undefined;
 
   constructor(deps: ConnectorServiceDeps) {
+    this.scheduler = deps.scheduler;
     this.settleInterrupted = deps.settleInterrupted;
     this.repository = deps.repository;
     this.envelopes = deps.envelopes;
@@ -124,6 +129,12 @@ export class ConnectorService {
       config_redacted: redactConfig(config) as ConnectionConfig,
     };
     await this.repository.insert(item);
+    try {
+      await this.syncSchedule(item);
+    } catch (error) {
+      await this.repository.remove(tenant, id, { force: true }).catch(() => undefined);
+      throw error;
+    }
     const view = toView(item);
     return test?.status === "success" ? { ...view, test_results: { latency_ms: test.latency_ms, version: test.details.version } } : view;
   }
@@ -193,7 +204,9 @@ export class ConnectorService {
       next.envelope = await this.envelopes.seal(config, context);
       next.config_redacted = redactConfig(config) as ConnectionConfig;
     }
-    return toView(await this.repository.updateSettings(next, stored.version));
+    const updated = await this.repository.updateSettings(next, stored.version);
+    if (updated.schedule !== stored.schedule || updated.timezone !== stored.timezone) await this.syncSchedule(updated);
+    return toView(updated);
   }
 
   async delete(tenant: string, id: string, options: { force: boolean }): Promise<void> {
@@ -204,6 +217,52 @@ export class ConnectorService {
       if (!(error instanceof ConflictError) || (await this.pullIsLive(tenant, id))) throw error;
       await this.repository.remove(tenant, id, options);
     }
+    await this.scheduler?.remove(tenant, id);
+  }
+
+  /** Pauses the connector: pulls are refused (409) and its schedule is paused. */
+  async disable(tenant: string, id: string, body: unknown): Promise<ConnectorView> {
+    const input = body === undefined ? {} : requireObject(body);
+    const extra = Object.keys(input).find((key) => key !== "reason");
+    if (extra) throw new ValidationError(`${extra} is not a known field`, extra);
+    if (input.reason !== undefined && (typeof input.reason !== "string" || input.reason.length > 500)) {
+      throw new ValidationError("reason must be a string of at most 500 characters", "reason");
+    }
+    const stored = await this.repository.get(tenant, id);
+    if (stored.status !== "disabled") {
+      await this.repository.setState(
+        tenant,
+        id,
+        { status: "disabled", disabled_at: this.now().toISOString(), disabled_reason: (input.reason as string | undefined) ?? null },
+        { unlessRunning: true },
+      );
+    }
+    const disabled = await this.repository.get(tenant, id);
+    await this.syncSchedule(disabled);
+    return toView(disabled);
+  }
+
+  /** Resumes a disabled connector and its schedule. */
+  async enable(tenant: string, id: string): Promise<ConnectorView> {
+    const stored = await this.repository.get(tenant, id);
+    if (stored.status === "disabled") {
+      await this.repository.setState(tenant, id, { status: "active", disabled_at: null, disabled_reason: null });
+    }
+    const enabled = await this.repository.get(tenant, id);
+    await this.syncSchedule(enabled);
+    return toView(enabled);
+  }
+
+  private async syncSchedule(item: ConnectorItem): Promise<void> {
+    if (!this.scheduler) return;
+    if (!item.schedule) return this.scheduler.remove(item.tenant, item.id);
+    await this.scheduler.upsert({
+      tenant: item.tenant,
+      connectorId: item.id,
+      schedule: item.schedule,
+      timezone: item.timezone,
+      enabled: item.status !== "disabled",
+    });
   }
 
   private async pullIsLive(tenant: string, id: string): Promise<boolean> {

@@ -36,6 +36,8 @@ export interface ConnectorItem extends ConnectorSettings {
   disabled_reason: string | null;
   last_tested_at: string | null;
   last_test_status: "success" | "failed" | null;
+  /** The last schedule slot the in-process scheduler fired. */
+  last_scheduled_at?: string | null;
   created_at: string;
   updated_at: string;
   /** Optimistic-concurrency counter: every write is conditioned on the version it read. */

@@ -36,6 +36,16 @@ export async function readJson(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promis
   return parseJsonText(new TextDecoder().decode(buffer));
 }
 
+/** A JSON body that may be left out entirely (no Content-Type, no bytes): undefined then. */
+export async function readOptionalJson(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<unknown> {
+  const declared = c.req.header("content-length");
+  if (!c.req.header("content-type") && (declared === undefined || declared === "0")) {
+    const text = await c.req.text();
+    if (text.trim() === "") return undefined;
+  }
+  return readJson(c, maxBytes);
+}
+
 /** Parses a boolean query parameter: true/false/1/0; anything else is a 400. */
 export function queryBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
   if (value === undefined || value === "") return fallback;

@@ -11,6 +11,9 @@ import type { Logger } from "../runtime/logger.js";
 import { createServices, keyProviderFor, type Services } from "../runtime/services.js";
 import { createDynamoClient } from "../store/client.js";
 import { ensureTables } from "../store/tables.js";
+import type { ConnectorRepository } from "../connectors/repository.js";
+import { runScheduledPull } from "../pull/scheduled.js";
+import { InProcessScheduler } from "../schedule/inProcess.js";
 import { startDynalite } from "./dynalite.js";
 import { localMasterKeys } from "./masterKey.js";
 import { publishStoreEndpoint, withdrawStoreEndpoint } from "./storeEndpoint.js";
@@ -35,8 +38,18 @@ export async function startLocalService(config: Config, logger: Logger): Promise
     await store?.close();
     throw error;
   }
-  const services = createServices({ config, logger, dynamo, keyProvider: keyProviderFor(config, keys), keyEnvironment: "local" });
+  // The scheduler fires pulls through services built after it: the closures run only later.
+  const scheduler = new InProcessScheduler({
+    fire: async (event) => {
+      await runScheduledPull({ runner: services.runner, runs: services.runs, logger }, event);
+    },
+    load: () => scheduledConnectors(services.connectorRepository),
+    markFired: (tenant, connectorId, slot) => services.connectorRepository.setState(tenant, connectorId, { last_scheduled_at: slot.toISOString() }),
+    onError: (error) => logger.error("scheduled pull failed", { error }),
+  });
+  const services: Services = createServices({ config, logger, dynamo, keyProvider: keyProviderFor(config, keys), keyEnvironment: "local", scheduler });
   const bootstrapKey = await services.apiKeys.bootstrapOwner("default");
+  await scheduler.start();
   if (store) await publishStoreEndpoint(config.dataDir, endpoint);
 
   const app = createApp(services);
@@ -55,9 +68,29 @@ export async function startLocalService(config: Config, logger: Logger): Promise
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await scheduler.stop(); // no new scheduled pulls; waits for the ones firing
+      await services.dispatcher.drain(); // pulls running in this process finish first
       if (store) await withdrawStoreEndpoint(config.dataDir);
       dynamo.destroy();
       await store?.close();
     })());
   return { url: `http://${host}:${address.port}`, services, bootstrapKey, close };
+}
+
+/** Every connector with a schedule, for the in-process scheduler's start. */
+async function scheduledConnectors(repository: ConnectorRepository) {
+  const found = [];
+  for await (const item of repository.scanAll()) {
+    if (!item.schedule) continue;
+    found.push({
+      tenant: item.tenant,
+      connectorId: item.id,
+      schedule: item.schedule,
+      timezone: item.timezone,
+      enabled: item.status !== "disabled",
+      lastFiredAt: item.last_scheduled_at ? new Date(item.last_scheduled_at) : null,
+      createdAt: new Date(item.created_at),
+    });
+  }
+  return found;
 }

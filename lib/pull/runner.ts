@@ -38,6 +38,12 @@ export interface StartedPull {
   done: Promise<RunRecord>;
 }
 
+/** A pull that holds its lease and has a run record, not executed yet (see `begin`). */
+export interface BegunPull {
+  run: RunRecord;
+  lease: Lease;
+}
+
 export const leaseName = (tenant: string, connectorId: string) => `pull#${tenant}#${connectorId}`;
 
 /** Replaces every secret of the config that appears in a message: drivers sometimes echo a URI. */
@@ -59,6 +65,11 @@ export class PullRunner {
   private readonly openSource: typeof defaultOpenSource;
   private readonly overlapMs: number;
   private readonly now: () => Date;
+
+  /** The sync history this runner writes to. */
+  get runs(): RunRepository {
+    return this.deps.runs;
+  }
 
   constructor(private readonly deps: PullRunnerDeps) {
     this.openSource = deps.openSource ?? defaultOpenSource;
@@ -98,6 +109,16 @@ export class PullRunner {
    * pull of this connector runs, ConflictError when the connector is disabled.
    */
   async start(tenant: string, connectorId: string, trigger: RunTrigger): Promise<StartedPull> {
+    const begun = await this.begin(tenant, connectorId, trigger);
+    return { run: begun.run, done: this.resume(begun) };
+  }
+
+  /**
+   * The first half of a pull: checks, lease, run record, connector `running`. The second half,
+   * `resume`, may run in another process (the worker Lambda): the lease's owner is the run id,
+   * so whoever holds the run id can carry the lease on.
+   */
+  async begin(tenant: string, connectorId: string, trigger: RunTrigger): Promise<BegunPull> {
     const connector = await this.deps.connectorRepository.get(tenant, connectorId);
     if (connector.status === "disabled") throw new ConflictError("the connector is disabled; enable it to pull");
     if (!connector.query && connector.connector_type !== "mongodb") {
@@ -128,7 +149,30 @@ export class PullRunner {
       await this.deps.leases.release(lease);
       throw error;
     }
-    return { run, done: this.execute(connector, { ...run }, lease) };
+    return { run, lease };
+  }
+
+  /** Gives a begun pull up before it ran (its executor could not be started). */
+  async abandon(begun: BegunPull, message: string): Promise<void> {
+    const { run, lease } = begun;
+    await this.deps.runs.save({ ...run, status: "failed", completed_at: this.now().toISOString(), error: { type: "internal_error", message } }).catch(() => undefined);
+    await this.deps.connectorRepository.setState(run.tenant, run.connector_id, { status: "error", last_error: message }).catch(() => undefined);
+    await this.deps.leases.release(lease).catch(() => undefined);
+  }
+
+  /** Executes a begun pull to its end; never rejects. */
+  async resume(begun: BegunPull): Promise<RunRecord> {
+    const { run, lease } = begun;
+    let connector: ConnectorItem;
+    try {
+      connector = await this.deps.connectorRepository.get(run.tenant, run.connector_id);
+    } catch {
+      await this.deps.leases.release(lease).catch(() => undefined);
+      const failed: RunRecord = { ...run, status: "failed", completed_at: this.now().toISOString(), error: { type: "internal_error", message: "the connector was deleted before its pull ran" } };
+      await this.deps.runs.save(failed).catch(() => undefined);
+      return failed;
+    }
+    return this.execute(connector, { ...run }, lease);
   }
 
   private async execute(connector: ConnectorItem, run: RunRecord, lease: Lease): Promise<RunRecord> {

@@ -22,6 +22,11 @@ export interface Config {
   pullLeaseTtlMs: number;
   /** Subtracted from a successful pull's start to form the next `:last_pull`. */
   pullOverlapMs: number;
+  /** AWS: the pull worker function (async invoke target and scheduler target). */
+  pullWorkerArn: string | undefined;
+  /** AWS: the EventBridge Scheduler group and the role Scheduler assumes to invoke the worker. */
+  scheduleGroup: string | undefined;
+  schedulerRoleArn: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,6 +64,9 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     logLevel: logLevel as Config["logLevel"],
     pullLeaseTtlMs: intFrom(env, "PULL_LEASE_TTL_SECONDS", 300, 5, 86_400) * 1000,
     pullOverlapMs: intFrom(env, "PULL_OVERLAP_SECONDS", 60, 0, 86_400) * 1000,
+    pullWorkerArn: nonEmpty(env.PULL_WORKER_ARN),
+    scheduleGroup: nonEmpty(env.SCHEDULE_GROUP),
+    schedulerRoleArn: nonEmpty(env.SCHEDULER_ROLE_ARN),
   };
   // Only the local runtime may fall back to a generated key file; a deployed service without
   // KMS and without a key ring would write envelopes nobody can open after a restart.

@@ -13,6 +13,9 @@ import { KmsKeyProvider } from "../crypto/keyProvider/kms.js";
 import { LocalKeyProvider } from "../crypto/keyProvider/local.js";
 import { ConfigurationError } from "../errors.js";
 import { testConnection, type ConnectionTester } from "../pull/connectionTest.js";
+import type { Scheduler } from "../schedule/contract.js";
+import type { PullDispatcher } from "../pull/dispatch/contract.js";
+import { InProcessDispatcher } from "../pull/dispatch/inProcess.js";
 import { PullRunner } from "../pull/runner.js";
 import { RunRepository } from "../pull/runRepository.js";
 import { RecordStore } from "../records/recordStore.js";
@@ -32,6 +35,7 @@ export interface Services {
   runs: RunRepository;
   leases: LeaseLock;
   runner: PullRunner;
+  dispatcher: PullDispatcher;
   tester: ConnectionTester;
 }
 
@@ -50,6 +54,10 @@ export function createServices(input: {
   keyProvider: KeyProvider;
   keyEnvironment: KeyEnvironment;
   tester?: ConnectionTester;
+  /** How begun pulls are executed; in this process unless given. */
+  dispatcher?: (runner: PullRunner) => PullDispatcher;
+  /** Where connector schedules live (EventBridge Scheduler, in-process); none unless given. */
+  scheduler?: Scheduler;
 }): Services {
   const { config, logger } = input;
   const db = createDocumentClient(input.dynamo);
@@ -63,15 +71,18 @@ export function createServices(input: {
     envelopes: new EnvelopeCodec(input.keyProvider),
     tester,
     settleInterrupted: (tenant: string, id: string): Promise<boolean> => runner.settleInterrupted(tenant, id),
+    scheduler: input.scheduler,
   });
   const records = new RecordStore(db, config.recordsTable);
   const runs = new RunRepository(db, table);
   const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
   const runner: PullRunner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs });
+  const dispatcher = input.dispatcher ? input.dispatcher(runner) : new InProcessDispatcher(() => runner);
   return {
     config,
     logger,
     db,
+    dispatcher,
     apiKeys: new ApiKeyRepository(db, table, input.keyEnvironment),
     connectors,
     connectorRepository,

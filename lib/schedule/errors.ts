@@ -13,3 +13,24 @@ export class CronError extends Error {
     this.expression = expression;
   }
 }
+
+/** A schedule could not be written or removed; `cause` is the scheduler backend's error. */
+export class SchedulerError extends Error {
+  readonly operation: "upsert" | "remove";
+  readonly tenant: string;
+  readonly connectorId: string;
+  readonly scheduleName: string;
+
+  constructor(
+    message: string,
+    context: { operation: "upsert" | "remove"; tenant: string; connectorId: string; scheduleName: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "SchedulerError";
+    this.operation = context.operation;
+    this.tenant = context.tenant;
+    this.connectorId = context.connectorId;
+    this.scheduleName = context.scheduleName;
+  }
+}

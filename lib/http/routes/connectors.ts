@@ -4,7 +4,7 @@ import { connectorTypeCatalogue } from "../../connectors/catalogue.js";
 import type { ConnectorService } from "../../connectors/service.js";
 import { connectorStatuses, connectorTypes, type ConnectorStatus, type ConnectorType } from "../../connectors/types.js";
 import { ValidationError } from "../../errors.js";
-import { queryBoolean, queryLimit, readJson } from "../body.js";
+import { queryBoolean, queryLimit, readJson, readOptionalJson } from "../body.js";
 import type { AppEnv } from "../types.js";
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
@@ -51,6 +51,13 @@ export function connectorRoutes(connectors: ConnectorService): Hono<AppEnv> {
     await connectors.delete(c.get("principal").tenant, c.req.param("id"), { force });
     return c.body(null, 204);
   });
+
+  app.post("/connectors/:id/disable", async (c) => {
+    const view = await connectors.disable(c.get("principal").tenant, c.req.param("id"), await readOptionalJson(c));
+    return c.json(view);
+  });
+
+  app.post("/connectors/:id/enable", async (c) => c.json(await connectors.enable(c.get("principal").tenant, c.req.param("id"))));
 
   return app;
 }

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import type { ConnectorService } from "../../connectors/service.js";
 import { ValidationError } from "../../errors.js";
 import type { ConnectionTester } from "../../pull/connectionTest.js";
+import type { PullDispatcher } from "../../pull/dispatch/contract.js";
 import type { PullRunner } from "../../pull/runner.js";
 import type { RunRepository } from "../../pull/runRepository.js";
 import type { RunRecord } from "../../pull/types.js";
@@ -35,9 +36,34 @@ export function pullSummary(run: RunRecord) {
   };
 }
 
+const POLL_MS = 250;
+
+/** The run once it has finished, or undefined when `ms` pass first. */
+async function waitForRun(finished: Promise<RunRecord>, ms: number): Promise<RunRecord | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([finished, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls the run record of a pull running in another process, for at most `ms`. */
+async function pollRun(runs: RunRepository, tenant: string, runId: string, ms: number): Promise<RunRecord | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const run = await runs.get(tenant, runId);
+    if (run.status !== "running") return run;
+    if (Date.now() + POLL_MS > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
 export interface PullRouteDeps {
   connectors: ConnectorService;
   runner: PullRunner;
+  dispatcher: PullDispatcher;
   runs: RunRepository;
   tester: ConnectionTester;
 }
@@ -48,14 +74,11 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
 
   app.post("/connectors/:id/pull", async (c) => {
     const wait = waitSeconds(c.req.query("wait"));
-    const { run, done } = await deps.runner.start(c.get("principal").tenant, c.req.param("id"), "manual");
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      done,
-      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), wait * 1000))),
-    ]);
-    clearTimeout(timer);
-    if (!finished) return c.json({ run_id: run.run_id, status: "running" }, 202);
+    const tenant = c.get("principal").tenant;
+    const begun = await deps.runner.begin(tenant, c.req.param("id"), "manual");
+    const { done } = await deps.dispatcher.dispatch(begun);
+    const finished = done ? await waitForRun(done, wait * 1000) : await pollRun(deps.runs, tenant, begun.run.run_id, wait * 1000);
+    if (!finished) return c.json({ run_id: begun.run.run_id, status: "running" }, 202);
     return c.json(pullSummary(finished), 200);
   });
 
