@@ -18,6 +18,16 @@ function describe(issue: Issue, field: string): { field: string; message: string
   return { field, message: field ? `${field}: ${message}` : message };
 }
 
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A request body that must be a JSON object. */
+export function requireObject(body: unknown): Record<string, unknown> {
+  if (!isObject(body)) throw new ValidationError("request body must be a JSON object");
+  return body;
+}
+
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;

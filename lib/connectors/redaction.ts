@@ -82,6 +82,14 @@ export function secretValues(value: unknown, name = ""): string[] {
   return [];
 }
 
+/** A message with every given secret replaced: drivers sometimes echo a URI or a password. */
+export function scrubSecrets(message: string, secrets: string[]): string {
+  let clean = message;
+  // Very short values would blank out ordinary words; such a password is not a secret anyway.
+  for (const secret of secrets) if (secret.length >= 3) clean = clean.split(secret).join(REDACTED);
+  return clean;
+}
+
 /**
  * Applies the PATCH rule: wherever the incoming config holds ***REDACTED*** (a secret field, or
  * the password of a URI), the stored value is kept; any other value replaces it.

@@ -7,7 +7,7 @@ import type { Scheduler } from "../schedule/contract.js";
 import { ConnectionFailedError } from "./errors.js";
 import { newId } from "../store/ids.js";
 import type { Page } from "../store/cursor.js";
-import { parseWith } from "../validation.js";
+import { isObject, parseWith, requireObject } from "../validation.js";
 import { keepRedactedSecrets, redactConfig } from "./redaction.js";
 import type { ConnectorFilter, ConnectorRepository } from "./repository.js";
 import { connectorSchemas, patchableFields, type ConnectorInput } from "./schemas.js";
@@ -19,15 +19,6 @@ import {
   type ConnectorType,
   type ConnectorView,
 } from "./types.js";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function requireObject(body: unknown): Record<string, unknown> {
-  if (!isObject(body)) throw new ValidationError("request body must be a JSON object");
-  return body;
-}
 
 function parseType(value: unknown): ConnectorType {
   if (value === undefined) throw new ValidationError("connector_type is required", "connector_type");

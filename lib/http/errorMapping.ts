@@ -2,7 +2,7 @@
 // Unknown errors answer 500 with only the request id; their detail goes to the log.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConnectionFailedError } from "../connectors/errors.js";
-import { ContextMismatchError, CryptoError } from "../crypto/errors.js";
+import { CryptoError } from "../crypto/errors.js";
 import {
   AuthenticationError,
   ConflictError,
@@ -56,7 +56,7 @@ export function mapError(error: unknown, requestId: string): MappedError {
   if (error instanceof PayloadTooLargeError) return expected(413, "payload_too_large", error.message, { details: { limit: error.limit } });
   if (error instanceof UnsupportedMediaTypeError) return expected(415, "unsupported_media_type", error.message);
   // A stored envelope that no longer opens is the operator's problem (key ring), not the caller's.
-  if (error instanceof ContextMismatchError || error instanceof CryptoError) {
+  if (error instanceof CryptoError) {
     return {
       status: 500,
       body: { error: "encryption_error", message: "stored credentials could not be decrypted; check the master key configuration", request_id: requestId },

@@ -1,6 +1,6 @@
 // Connection tests (POST /connectors/{id}/test, and `test_connection` on create): open the
 // source, ask for version, time and schemas, close. Failures come back typed, not thrown.
-import { secretValues } from "../connectors/redaction.js";
+import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import type { ConnectionConfig, ConnectorType } from "../connectors/types.js";
 import { SourceError, type SourceErrorType } from "../sources/errors.js";
 import { openSource } from "../sources/index.js";
@@ -24,8 +24,7 @@ export const testConnection: ConnectionTester = async (type, config) => {
     };
   } catch (error) {
     const typed = error instanceof SourceError ? error : new SourceError("query_error", "the connection test failed unexpectedly");
-    let message = typed.message;
-    for (const secret of secretValues(config)) if (secret.length >= 3) message = message.split(secret).join("***REDACTED***");
+    const message = scrubSecrets(typed.message, secretValues(config));
     return { status: "failed", tested_at, error: { type: typed.type, message, ...(typed.code ? { code: typed.code } : {}) } };
   } finally {
     await source.close();

@@ -1,7 +1,7 @@
 // The pull runner: one pull per connector under a DynamoDB lease, streaming source batches
 // through normalisation and the records store, with a run record and connector state kept
 // current. Manual and scheduled pulls share this one path.
-import { secretValues } from "../connectors/redaction.js";
+import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import type { ConnectorRepository } from "../connectors/repository.js";
 import type { ConnectorService } from "../connectors/service.js";
 import type { ConnectorItem } from "../connectors/types.js";
@@ -32,12 +32,6 @@ export interface PullRunnerDeps {
   now?: () => Date;
 }
 
-export interface StartedPull {
-  run: RunRecord;
-  /** Settles with the final run record; never rejects. */
-  done: Promise<RunRecord>;
-}
-
 /** A pull that holds its lease and has a run record, not executed yet (see `begin`). */
 export interface BegunPull {
   run: RunRecord;
@@ -46,18 +40,11 @@ export interface BegunPull {
 
 export const leaseName = (tenant: string, connectorId: string) => `pull#${tenant}#${connectorId}`;
 
-/** Replaces every secret of the config that appears in a message: drivers sometimes echo a URI. */
-function scrub(message: string, secrets: string[]): string {
-  let clean = message;
-  for (const secret of secrets) if (secret.length >= 3) clean = clean.split(secret).join("***REDACTED***");
-  return clean;
-}
-
 function runErrorOf(error: unknown, secrets: string[]): RunError {
   if (error instanceof SourceError) {
-    return { type: error.type, message: scrub(error.message, secrets), ...(error.code ? { code: error.code } : {}) };
+    return { type: error.type, message: scrubSecrets(error.message, secrets), ...(error.code ? { code: error.code } : {}) };
   }
-  if (error instanceof SluiceError) return { type: "internal_error", message: scrub(error.message, secrets) };
+  if (error instanceof SluiceError) return { type: "internal_error", message: scrubSecrets(error.message, secrets) };
   return { type: "internal_error", message: "the pull failed unexpectedly; see the service log" };
 }
 
@@ -105,16 +92,9 @@ export class PullRunner {
   }
 
   /**
-   * Takes the lease and starts the pull. Throws LeaseHeldError (a ConflictError) when another
-   * pull of this connector runs, ConflictError when the connector is disabled.
-   */
-  async start(tenant: string, connectorId: string, trigger: RunTrigger): Promise<StartedPull> {
-    const begun = await this.begin(tenant, connectorId, trigger);
-    return { run: begun.run, done: this.resume(begun) };
-  }
-
-  /**
-   * The first half of a pull: checks, lease, run record, connector `running`. The second half,
+   * The first half of a pull: checks, lease, run record, connector `running`. Throws
+   * LeaseHeldError (a ConflictError) when another pull of this connector runs, ConflictError
+   * when the connector is disabled. The second half,
    * `resume`, may run in another process (the worker Lambda): the lease's owner is the run id,
    * so whoever holds the run id can carry the lease on.
    */
@@ -226,7 +206,7 @@ export class PullRunner {
         duration_seconds: (completed.getTime() - started.getTime()) / 1000,
       });
       if (run.error.type === "internal_error") {
-        logger.error("pull failed", { run_id: run.run_id, connector_id: connector.id, error: scrub(String((error as Error)?.stack ?? error), secrets) });
+        logger.error("pull failed", { run_id: run.run_id, connector_id: connector.id, error: scrubSecrets(String((error as Error)?.stack ?? error), secrets) });
       }
       await this.deps.connectorRepository
         .setState(connector.tenant, connector.id, { status: "error", last_error: run.error.message })

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { parseRole, type ApiKeyRepository } from "../../apiKeys/apiKeys.js";
 import { ValidationError } from "../../errors.js";
+import { requireObject } from "../../validation.js";
 import { requireRole } from "../auth.js";
 import { readJson } from "../body.js";
 import type { AppEnv } from "../types.js";
@@ -12,9 +13,7 @@ export function apiKeyRoutes(apiKeys: ApiKeyRepository): Hono<AppEnv> {
   app.use("/api-keys/*", requireRole("owner"));
 
   app.post("/api-keys", async (c) => {
-    const body = await readJson(c);
-    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ValidationError("request body must be a JSON object");
-    const { role, name, ...rest } = body as Record<string, unknown>;
+    const { role, name, ...rest } = requireObject(await readJson(c));
     const extra = Object.keys(rest)[0];
     if (extra) throw new ValidationError(`${extra} is not a known field (keys are created in the caller's tenant)`, extra);
     if (name !== undefined && (typeof name !== "string" || name.length > 200)) {

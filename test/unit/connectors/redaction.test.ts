@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSecretKey, keepRedactedSecrets, REDACTED, redactConfig, redactUri, secretValues } from "../../../lib/connectors/redaction.js";
+import { isSecretKey, keepRedactedSecrets, REDACTED, redactConfig, redactUri, scrubSecrets, secretValues } from "../../../lib/connectors/redaction.js";
 
 describe("redactUri", () => {
   it.each([
@@ -71,5 +71,16 @@ describe("keepRedactedSecrets", () => {
   it("reports a placeholder with nothing stored behind it", () => {
     expect(keepRedactedSecrets({ api_token: REDACTED }, stored).unresolved).toBe("connection_config.api_token");
     expect(keepRedactedSecrets({ uri: `mongodb://u:${REDACTED}@h` }, stored).unresolved).toBe("connection_config.uri");
+  });
+});
+
+describe("scrubSecrets", () => {
+  it("replaces every occurrence of each secret in a driver message", () => {
+    const message = "connect to postgres://app:hunter22@db failed; password hunter22 rejected; token tk-991";
+    expect(scrubSecrets(message, ["hunter22", "tk-991"])).toBe(`connect to postgres://app:${REDACTED}@db failed; password ${REDACTED} rejected; token ${REDACTED}`);
+  });
+
+  it("leaves values too short to be told from ordinary text", () => {
+    expect(scrubSecrets("a to b", ["a", "to"])).toBe("a to b");
   });
 });
