@@ -7,24 +7,17 @@ import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
 import { inBatches } from "./batches.js";
 import { bindLastPull } from "./lastPull.js";
+import { connectWithTls, type TlsAttempt } from "./tls.js";
 
 type SslSetting = ConnectionOptions["ssl"];
 
-function sslAttempts(mode: unknown): SslSetting[] {
-  switch (mode) {
-    case "allow":
-      return [undefined, { rejectUnauthorized: false }];
-    case "prefer":
-      return [{ rejectUnauthorized: false }, undefined];
-    case "require":
-      return [{ rejectUnauthorized: false }];
-    case "verify-ca":
-    case "verify-full":
-      return [{ rejectUnauthorized: true }];
-    default:
-      return [undefined];
-  }
-}
+const sslSettings: Record<TlsAttempt, SslSetting> = {
+  off: undefined,
+  unverified: { rejectUnauthorized: false },
+  "verify-ca": { rejectUnauthorized: true },
+  "verify-full": { rejectUnauthorized: true },
+  "driver-default": undefined,
+};
 
 export function classifyMySqlError(error: unknown): SourceError {
   if (error instanceof SourceError) return error;
@@ -98,20 +91,22 @@ export class MySqlSource implements Source {
 
   private async connect(): Promise<Connection> {
     if (this.connection) return this.connection;
-    let last: unknown;
-    for (const ssl of sslAttempts(this.config.ssl_mode)) {
-      try {
-        const connection = await connectOnce(this.connectionOptions(ssl));
-        // The watermark is bound as UTC; NOW() and TIMESTAMP columns must be read in UTC too.
-        await run(connection, "SET time_zone = '+00:00'");
-        this.connection = connection;
-        return connection;
-      } catch (error) {
-        last = error;
-        if (classifyMySqlError(error).type !== "ssl_error") break;
-      }
-    }
-    throw classifyMySqlError(last);
+    this.connection = await connectWithTls(
+      this.config.ssl_mode,
+      async (tls) => {
+        const connection = await connectOnce(this.connectionOptions(sslSettings[tls]));
+        try {
+          // The watermark is bound as UTC; NOW() and TIMESTAMP columns must be read in UTC too.
+          await run(connection, "SET time_zone = '+00:00'");
+          return connection;
+        } catch (error) {
+          connection.destroy();
+          throw error;
+        }
+      },
+      classifyMySqlError,
+    );
+    return this.connection;
   }
 
   async check(): Promise<CheckResult> {

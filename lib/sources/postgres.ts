@@ -5,6 +5,7 @@ import type { ConnectionConfig } from "../connectors/types.js";
 import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
 import { bindLastPull } from "./lastPull.js";
+import { connectWithTls, type TlsAttempt } from "./tls.js";
 
 // int8 arrives as text; keep it a number when that is exact, a string otherwise.
 const INT8_OID = 20;
@@ -36,25 +37,13 @@ const types = {
 
 type SslSetting = pg.ClientConfig["ssl"];
 
-/** libpq's modes as node-pg settings, in the order to try them (prefer and allow fall back). */
-function sslAttempts(mode: unknown): SslSetting[] {
-  switch (mode) {
-    case "disable":
-      return [false];
-    case "allow":
-      return [false, { rejectUnauthorized: false }];
-    case "prefer":
-      return [{ rejectUnauthorized: false }, false];
-    case "require":
-      return [{ rejectUnauthorized: false }];
-    case "verify-ca":
-      return [{ rejectUnauthorized: true, checkServerIdentity: () => undefined }];
-    case "verify-full":
-      return [{ rejectUnauthorized: true }];
-    default:
-      return [undefined]; // the DSN's own sslmode, or none
-  }
-}
+const sslSettings: Record<TlsAttempt, SslSetting> = {
+  off: false,
+  unverified: { rejectUnauthorized: false },
+  "verify-ca": { rejectUnauthorized: true, checkServerIdentity: () => undefined },
+  "verify-full": { rejectUnauthorized: true },
+  "driver-default": undefined,
+};
 
 export function classifyPostgresError(error: unknown): SourceError {
   if (error instanceof SourceError) return error;
@@ -102,25 +91,25 @@ export class PostgresSource implements Source {
 
   private async connect(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const attempts = sslAttempts(this.config.ssl_mode);
-    let last: unknown;
-    for (const ssl of attempts) {
-      const client = new pg.Client(this.clientConfig(ssl));
-      // A dropped connection must not crash the process; the pending query reports it.
-      client.on("error", () => undefined);
-      try {
-        await client.connect();
-        // Timestamps are read in UTC, the form parseTimestamptz turns into ISO text directly.
-        await client.query("SET TIME ZONE 'UTC'");
-        this.client = client;
-        return client;
-      } catch (error) {
-        last = error;
-        await client.end().catch(() => undefined);
-        if (classifyPostgresError(error).type !== "ssl_error") break;
-      }
-    }
-    throw classifyPostgresError(last);
+    this.client = await connectWithTls(
+      this.config.ssl_mode,
+      async (tls) => {
+        const client = new pg.Client(this.clientConfig(sslSettings[tls]));
+        // A dropped connection must not crash the process; the pending query reports it.
+        client.on("error", () => undefined);
+        try {
+          await client.connect();
+          // Timestamps are read in UTC, the form parseTimestamptz turns into ISO text directly.
+          await client.query("SET TIME ZONE 'UTC'");
+          return client;
+        } catch (error) {
+          await client.end().catch(() => undefined);
+          throw error;
+        }
+      },
+      classifyPostgresError,
+    );
+    return this.client;
   }
 
   async check(): Promise<CheckResult> {

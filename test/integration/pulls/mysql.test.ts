@@ -24,11 +24,13 @@ definePullSuite({
     );
     const discrete = { host: server.host, port: server.port, user: server.user, password: server.password, database: server.database };
     return {
-      config: discrete,
+      // "prefer" on a server without TLS: every connection of the suite goes through the fallback.
+      config: { ...discrete, ssl_mode: "prefer" },
       failures: [
         { label: "wrong password", config: { ...discrete, password: "not-the-password" }, type: "authentication_failed" },
         { label: "closed port", config: { ...discrete, port: await freePort() }, type: "connection_refused" },
         { label: "unknown database", config: { ...discrete, database: "no_such_db" }, type: "database_not_found" },
+        { label: "TLS required, server without", config: { ...discrete, ssl_mode: "require" }, type: "ssl_error" },
         {
           label: "dsn, unknown host",
           config: { dsn: `mysql://${server.user}:${encodeURIComponent(server.password)}@no-such-host.invalid:${server.port}/${server.database}` },

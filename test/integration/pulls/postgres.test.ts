@@ -18,11 +18,13 @@ definePullSuite({
     const dsn = (user: string, password: string, port: number, database: string) =>
       `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
     return {
-      config: { dsn: dsn(server.user, server.password, server.port, server.database), ssl_mode: "disable" },
+      // "prefer" on a server without TLS: every connection of the suite goes through the fallback.
+      config: { dsn: dsn(server.user, server.password, server.port, server.database), ssl_mode: "prefer" },
       failures: [
         { label: "wrong password", config: { dsn: dsn(server.user, "not-the-password", server.port, server.database) }, type: "authentication_failed" },
         { label: "closed port", config: { dsn: dsn(server.user, server.password, await freePort(), server.database) }, type: "connection_refused" },
         { label: "unknown database", config: { dsn: dsn(server.user, server.password, server.port, "no_such_db") }, type: "database_not_found" },
+        { label: "TLS required, server without", config: { dsn: dsn(server.user, server.password, server.port, server.database), ssl_mode: "require" }, type: "ssl_error" },
         {
           label: "discrete fields, unknown host",
           config: { host: "no-such-host.invalid", port: server.port, database: server.database, username: server.user, password: server.password },
