@@ -11,9 +11,14 @@ import { pullRoutes } from "./routes/pulls.js";
 import { recordRoutes } from "./routes/records.js";
 import type { AppEnv } from "./types.js";
 
-export type RouteGroup = "connectors" | "apiKeys" | "pulls" | "records";
+/**
+ * The route groups, one Lambda each in AWS (`functions/`): connectors (CRUD, types, API keys),
+ * pulls (pull now, test, runs), records (read back), ingest (batch, stream, schemas,
+ * ingestions), webhooks (signed pushes), catalog (sync, catalog, dbt manifests, health).
+ */
+export type RouteGroup = "connectors" | "apiKeys" | "pulls" | "records" | "ingest" | "webhooks" | "catalog";
 
-export const allRouteGroups: RouteGroup[] = ["connectors", "apiKeys", "pulls", "records"];
+export const allRouteGroups: RouteGroup[] = ["connectors", "apiKeys", "pulls", "records", "ingest", "webhooks", "catalog"];
 
 export function createApp(services: Services, groups: RouteGroup[] = allRouteGroups): Hono<AppEnv> {
   const { logger } = services;
