@@ -1,6 +1,6 @@
 // Lambda: the pull worker. Resumes pulls begun by the pull function (asynchronous invoke), and
 // is the EventBridge Scheduler target for scheduled pulls ({tenant, connector_id}).
-import type { ResumePullEvent } from "../lib/pull/dispatch/contract.js";
+import type { ResumePullEvent } from "../lib/dispatch/contract.js";
 import { resumePull, runScheduledPull } from "../lib/pull/scheduled.js";
 import { awsServices } from "../lib/runtime/aws.js";
 

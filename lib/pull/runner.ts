@@ -5,6 +5,7 @@ import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import type { ConnectorRepository } from "../connectors/repository.js";
 import type { ConnectorService } from "../connectors/service.js";
 import type { ConnectorItem } from "../connectors/types.js";
+import type { Job } from "../dispatch/contract.js";
 import { ConflictError, SluiceError, ValidationError } from "../errors.js";
 import type { RecordStore } from "../records/recordStore.js";
 import type { Logger } from "../runtime/logger.js";
@@ -130,6 +131,16 @@ export class PullRunner {
       throw error;
     }
     return { run, lease };
+  }
+
+  /** A begun pull as a job for the dispatcher: the worker's event, run here, or give up. */
+  job(begun: BegunPull): Job<RunRecord> {
+    const { run, lease } = begun;
+    return {
+      event: { kind: "resume", tenant: run.tenant, connector_id: run.connector_id, run_id: run.run_id, lease_expires_at: lease.expiresAt },
+      run: () => this.resume(begun),
+      abandon: (message) => this.abandon(begun, message),
+    };
   }
 
   /** Gives a begun pull up before it ran (its executor could not be started). */

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import type { Logger } from "../runtime/logger.js";
 import { newId } from "../store/ids.js";
 import { LeaseHeldError } from "../store/errors.js";
-import type { ResumePullEvent } from "./dispatch/contract.js";
+import type { ResumePullEvent } from "../dispatch/contract.js";
 import { leaseName, type PullRunner } from "./runner.js";
 import type { RunRepository } from "./runRepository.js";
 import type { RunRecord } from "./types.js";

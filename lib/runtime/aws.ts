@@ -2,7 +2,7 @@
 // Lambda environment. Built once per container and reused across invocations.
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
-import { LambdaDispatcher } from "../pull/dispatch/lambda.js";
+import { LambdaDispatcher } from "../dispatch/lambda.js";
 import { EventBridgeScheduler } from "../schedule/eventbridge.js";
 import { createDynamoClient } from "../store/client.js";
 import { loadConfig } from "./config.js";
@@ -22,10 +22,8 @@ export function awsServices(): Services {
     dynamo: createDynamoClient({ endpoint: config.dynamodbEndpoint, region: config.region }),
     keyProvider: keyProviderFor(config),
     keyEnvironment: "live",
-    // The HTTP pull function hands pulls to the worker; the worker itself runs them in process.
-    dispatcher: pullWorkerArn
-      ? (runner) => new LambdaDispatcher(new LambdaClient({ region: config.region }), pullWorkerArn, (begun, message) => runner.abandon(begun, message))
-      : undefined,
+    // The HTTP functions hand pulls and syncs to the worker; the worker itself runs them in process.
+    dispatcher: pullWorkerArn ? new LambdaDispatcher(new LambdaClient({ region: config.region }), pullWorkerArn) : undefined,
     scheduler:
       scheduleGroup && pullWorkerArn && schedulerRoleArn
         ? new EventBridgeScheduler({ client: new SchedulerClient({ region: config.region }), groupName: scheduleGroup, targetArn: pullWorkerArn, roleArn: schedulerRoleArn })

@@ -14,8 +14,8 @@ import { LocalKeyProvider } from "../crypto/keyProvider/local.js";
 import { ConfigurationError } from "../errors.js";
 import { testConnection, type ConnectionTester } from "../pull/connectionTest.js";
 import type { Scheduler } from "../schedule/contract.js";
-import type { PullDispatcher } from "../pull/dispatch/contract.js";
-import { InProcessDispatcher } from "../pull/dispatch/inProcess.js";
+import type { Dispatcher } from "../dispatch/contract.js";
+import { InProcessDispatcher } from "../dispatch/inProcess.js";
 import { PullRunner } from "../pull/runner.js";
 import { RunRepository } from "../pull/runRepository.js";
 import { RecordStore } from "../records/recordStore.js";
@@ -35,7 +35,7 @@ export interface Services {
   runs: RunRepository;
   leases: LeaseLock;
   runner: PullRunner;
-  dispatcher: PullDispatcher;
+  dispatcher: Dispatcher;
   tester: ConnectionTester;
 }
 
@@ -54,8 +54,8 @@ export function createServices(input: {
   keyProvider: KeyProvider;
   keyEnvironment: KeyEnvironment;
   tester?: ConnectionTester;
-  /** How begun pulls are executed; in this process unless given. */
-  dispatcher?: (runner: PullRunner) => PullDispatcher;
+  /** How begun pulls and syncs are executed; in this process unless given. */
+  dispatcher?: Dispatcher;
   /** Where connector schedules live (EventBridge Scheduler, in-process); none unless given. */
   scheduler?: Scheduler;
 }): Services {
@@ -77,7 +77,7 @@ export function createServices(input: {
   const runs = new RunRepository(db, table);
   const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
   const runner: PullRunner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs });
-  const dispatcher = input.dispatcher ? input.dispatcher(runner) : new InProcessDispatcher(() => runner);
+  const dispatcher = input.dispatcher ?? new InProcessDispatcher();
   return {
     config,
     logger,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Fernet } from "../../lib/crypto/fernet.js";
 import { createApp } from "../../lib/http/app.js";
 import { startLocalService } from "../../lib/local/server.js";
-import type { PullDispatcher } from "../../lib/pull/dispatch/contract.js";
+import type { Dispatcher } from "../../lib/dispatch/contract.js";
 import { loadConfig } from "../../lib/runtime/config.js";
 import { createLogger } from "../../lib/runtime/logger.js";
 import { startPostgres, type PostgresServer } from "../support/servers/postgres.js";
@@ -66,9 +66,9 @@ it("answers an HTTP pull from the run record when the worker runs elsewhere", as
     connection_config: { dsn: server.url }, query: "SELECT id, name FROM ticks, pg_sleep(0.5) AS s",
   });
   // A dispatcher like the Lambda one: hands over, returns nothing to wait on.
-  const remote: PullDispatcher = {
-    dispatch: async (begun) => {
-      setTimeout(() => void services.runner.resume(begun), 50);
+  const remote: Dispatcher = {
+    dispatch: async (job) => {
+      setTimeout(() => void job.run(), 50);
       return {};
     },
     drain: async () => undefined,

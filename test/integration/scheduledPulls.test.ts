@@ -10,7 +10,7 @@ import { EnvelopeCodec } from "../../lib/crypto/envelope.js";
 import { KeyRing } from "../../lib/crypto/keyRing.js";
 import { LocalKeyProvider } from "../../lib/crypto/keyProvider/local.js";
 import { Fernet } from "../../lib/crypto/fernet.js";
-import { LambdaDispatcher } from "../../lib/pull/dispatch/lambda.js";
+import { LambdaDispatcher } from "../../lib/dispatch/lambda.js";
 import { leaseName } from "../../lib/pull/runner.js";
 import { runScheduledPull } from "../../lib/pull/scheduled.js";
 import type { ScheduledConnector, Scheduler } from "../../lib/schedule/contract.js";
@@ -149,9 +149,9 @@ describe("the Lambda dispatcher", () => {
     const lambda = mockClient(LambdaClient);
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     const { runner } = h.service.services;
-    const dispatcher = new LambdaDispatcher(new LambdaClient({ region: "eu-west-1" }), "arn:aws:lambda:eu-west-1:1:function:worker", (b, m) => runner.abandon(b, m));
+    const dispatcher = new LambdaDispatcher(new LambdaClient({ region: "eu-west-1" }), "arn:aws:lambda:eu-west-1:1:function:worker");
     const begun = await runner.begin("default", created.body.id, "manual");
-    expect(await dispatcher.dispatch(begun)).toEqual({});
+    expect(await dispatcher.dispatch(runner.job(begun))).toEqual({});
     const sent = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
     expect(sent).toMatchObject({ FunctionName: "arn:aws:lambda:eu-west-1:1:function:worker", InvocationType: "Event" });
     expect(JSON.parse(Buffer.from(sent.Payload as Uint8Array).toString())).toEqual({
@@ -168,9 +168,9 @@ describe("the Lambda dispatcher", () => {
     const lambda = mockClient(LambdaClient);
     lambda.on(InvokeCommand).rejects(new Error("AccessDeniedException"));
     const { runner, runs, leases } = h.service.services;
-    const dispatcher = new LambdaDispatcher(new LambdaClient({ region: "eu-west-1" }), "arn:worker", (b, m) => runner.abandon(b, m));
+    const dispatcher = new LambdaDispatcher(new LambdaClient({ region: "eu-west-1" }), "arn:worker");
     const begun = await runner.begin("default", created.body.id, "manual");
-    await expect(dispatcher.dispatch(begun)).rejects.toThrow(/could not be started/);
+    await expect(dispatcher.dispatch(runner.job(begun))).rejects.toThrow(/could not be started/);
     expect((await runs.get("default", begun.run.run_id)).status).toBe("failed");
     expect(await leases.isHeld(leaseName("default", created.body.id))).toBe(false);
     expect((await h.request("GET", `/api/v1/connectors/${created.body.id}`)).body.status).toBe("error");

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { ConnectorService } from "../../connectors/service.js";
 import { ValidationError } from "../../errors.js";
 import type { ConnectionTester } from "../../pull/connectionTest.js";
-import type { PullDispatcher } from "../../pull/dispatch/contract.js";
+import type { Dispatcher } from "../../dispatch/contract.js";
 import type { PullRunner } from "../../pull/runner.js";
 import type { RunRepository } from "../../pull/runRepository.js";
 import type { RunRecord } from "../../pull/types.js";
@@ -63,7 +63,7 @@ async function pollRun(runs: RunRepository, tenant: string, runId: string, ms: n
 export interface PullRouteDeps {
   connectors: ConnectorService;
   runner: PullRunner;
-  dispatcher: PullDispatcher;
+  dispatcher: Dispatcher;
   runs: RunRepository;
   tester: ConnectionTester;
 }
@@ -76,7 +76,7 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
     const wait = waitSeconds(c.req.query("wait"));
     const tenant = c.get("principal").tenant;
     const begun = await deps.runner.begin(tenant, c.req.param("id"), "manual");
-    const { done } = await deps.dispatcher.dispatch(begun);
+    const { done } = await deps.dispatcher.dispatch(deps.runner.job(begun));
     const finished = done ? await waitForRun(done, wait * 1000) : await pollRun(deps.runs, tenant, begun.run.run_id, wait * 1000);
     if (!finished) return c.json({ run_id: begun.run.run_id, status: "running" }, 202);
     return c.json(pullSummary(finished), 200);
