@@ -8,35 +8,48 @@ interface TypeInfo {
   name: string;
   description: string;
   features: string[];
+  category: "database" | "transformation";
+  auth_type: "credentials" | "none";
 }
+
+const database = { category: "database", auth_type: "credentials" } as const;
 
 const info: Record<ConnectorType, TypeInfo> = {
   postgresql: {
+    ...database,
     name: "PostgreSQL",
     description: "PostgreSQL database, read through a server-side cursor",
     features: ["sql_query", "incremental_pull", "server_side_cursor", "catalog_discovery"],
   },
   mysql: {
+    ...database,
     name: "MySQL / MariaDB",
     description: "MySQL or MariaDB database, read as a streaming query",
     features: ["sql_query", "incremental_pull", "streaming", "catalog_discovery"],
   },
   mongodb: {
+    ...database,
     name: "MongoDB",
     description: "MongoDB collection, filtered by a JSON filter document",
     features: ["filter_query", "incremental_pull", "cursor_batches", "catalog_discovery"],
   },
   neo4j: {
+    ...database,
     name: "Neo4j",
     description: "Neo4j graph database (Bolt), queried with Cypher",
     features: ["cypher_query", "incremental_pull", "streaming", "catalog_discovery"],
+  },
+  dbt: {
+    name: "dbt Core / dbt Cloud",
+    description: "dbt project: no connection; models, sources, seeds and snapshots come from uploaded manifest.json files",
+    features: ["dbt_manifest"],
+    category: "transformation",
+    auth_type: "none",
   },
 };
 
 export interface ConnectorTypeEntry extends TypeInfo {
   type: ConnectorType;
-  category: "database";
-  auth_type: "credentials";
   config_schema: unknown;
 }
 
@@ -46,8 +59,6 @@ export function connectorTypeCatalogue(): ConnectorTypeEntry[] {
   cached ??= connectorTypes.map((type) => ({
     type,
     ...info[type],
-    category: "database",
-    auth_type: "credentials",
     config_schema: z.toJSONSchema(connectionConfigSchemas[type], { io: "input" }),
   }));
   return cached;

@@ -1,5 +1,5 @@
 // Connector errors beyond the shared ones in lib/errors.ts.
-import { SluiceError } from "../errors.js";
+import { SluiceError, ValidationError } from "../errors.js";
 
 /** `test_connection: true` on create or update, and the test failed: nothing was stored. */
 export class ConnectionFailedError extends SluiceError {
@@ -14,5 +14,16 @@ export class ConnectionFailedError extends SluiceError {
     this.detail = failure.message;
     this.code = failure.code;
     this.attemptedAt = attemptedAt;
+  }
+}
+
+/** A pull, connection test or metadata sync asked of a connector that has no connection (dbt). */
+export class NoConnectionError extends ValidationError {
+  constructor(action: string) {
+    super(
+      `a dbt connector has no connection to ${action}; its catalog comes from manifests: POST /api/v1/connectors/{id}/dbt-manifest`,
+      "connector_type",
+    );
+    this.name = "NoConnectionError";
   }
 }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { validateCron } from "../schedule/cron.js";
 import { isValidTimeZone } from "../schedule/timezone.js";
-import type { ConnectorType } from "./types.js";
+import type { ConnectorType, SourceType } from "./types.js";
 
 const port = z.number().int().min(1).max(65535);
 const timeouts = {
@@ -101,18 +101,25 @@ const neo4jConfig = z
     }
   });
 
+// A dbt project has no connection; its config only describes it (the Qarion dbt body).
+const dbtConfig = z.strictObject({
+  project_name: z.string().min(1).max(200).optional().describe("the dbt project's name"),
+  dbt_cloud_url: z.string().url().optional().describe("where the project lives, for people reading the catalog"),
+});
+
 export const connectionConfigSchemas = {
   postgresql: sqlConfig(["postgresql", "postgres"], {}),
   mysql: sqlConfig(["mysql", "mariadb"], { charset: z.string().min(1).optional() }),
   mongodb: mongoConfig,
   neo4j: neo4jConfig,
+  dbt: dbtConfig,
 } satisfies Record<ConnectorType, z.ZodType>;
 
 const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "use 1-128 characters of letters, digits, _ . and -, starting with a letter or digit");
 
-function settingsFields(type: ConnectorType) {
+function settingsFields(type: SourceType) {
   return {
     name: z.string().trim().min(1).max(200),
     connector_type: z.literal(type),
@@ -130,7 +137,7 @@ function settingsFields(type: ConnectorType) {
   };
 }
 
-function checkSettings(type: ConnectorType) {
+function checkSettings(type: SourceType) {
   return (body: { schedule?: string | null; timezone: string; query?: string | null }, ctx: Ctx) => {
     if (body.schedule !== undefined && body.schedule !== null) {
       const reason = validateCron(body.schedule);
@@ -153,18 +160,31 @@ function checkSettings(type: ConnectorType) {
   };
 }
 
-function connectorSchema<T extends ConnectorType>(type: T) {
+function connectorSchema<T extends SourceType>(type: T) {
   return z.strictObject(settingsFields(type)).superRefine(checkSettings(type));
 }
+
+/** The fields a dbt connector has: no collection, query or schedule, since it pulls nothing. */
+export const dbtFields = ["name", "connector_type", "connection_config", "description"] as const;
+
+const dbtConnector = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  connector_type: z.literal("dbt"),
+  connection_config: dbtConfig.default({}),
+  description: z.string().max(2000).nullable().optional(),
+});
 
 export const connectorSchemas = {
   postgresql: connectorSchema("postgresql"),
   mysql: connectorSchema("mysql"),
   mongodb: connectorSchema("mongodb"),
   neo4j: connectorSchema("neo4j"),
+  dbt: dbtConnector,
 } satisfies Record<ConnectorType, z.ZodType>;
 
-export type ConnectorInput = z.output<(typeof connectorSchemas)[ConnectorType]>;
+export type SourceConnectorInput = z.output<(typeof connectorSchemas)[SourceType]>;
+export type DbtConnectorInput = z.output<typeof dbtConnector>;
+export type ConnectorInput = SourceConnectorInput | DbtConnectorInput;
 
 /** Top-level fields a PATCH may carry (connector_type cannot change). */
 export const patchableFields = [

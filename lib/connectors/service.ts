@@ -10,7 +10,7 @@ import type { Page } from "../store/cursor.js";
 import { isObject, parseWith, requireObject } from "../validation.js";
 import { keepRedactedSecrets, redactConfig } from "./redaction.js";
 import type { ConnectorFilter, ConnectorRepository } from "./repository.js";
-import { connectorSchemas, patchableFields, type ConnectorInput } from "./schemas.js";
+import { connectorSchemas, dbtFields, patchableFields, type ConnectorInput } from "./schemas.js";
 import {
   connectorTypes,
   type ConnectionConfig,
@@ -41,6 +41,13 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
 }
 
 function settingsOf(input: ConnectorInput): ConnectorSettings {
+  if (input.connector_type === "dbt") {
+    // A dbt connector pulls nothing: the pull settings keep their defaults and stay hidden.
+    return {
+      name: input.name, connector_type: "dbt", collection: null, record_type: null, query: null, name_column: "name",
+      id_column: "id", batch_size: 1000, schedule: null, timezone: "UTC", description: input.description ?? null,
+    };
+  }
   return {
     name: input.name,
     connector_type: input.connector_type,
@@ -58,7 +65,10 @@ function settingsOf(input: ConnectorInput): ConnectorSettings {
 
 export function toView(item: ConnectorItem): ConnectorView {
   const { tenant: _t, version: _v, envelope: _e, config_redacted, watermark: _w, id, name, connector_type, ...rest } = item;
-  return { id, name, connector_type, ...rest, connection_config: config_redacted };
+  const view = { id, name, connector_type, ...rest, connection_config: config_redacted };
+  if (connector_type !== "dbt") return view;
+  const { collection: _c, record_type: _r, query: _q, name_column: _n, id_column: _i, batch_size: _b, schedule: _s, timezone: _z, last_pull_at: _l, ...dbt } = view;
+  return dbt as ConnectorView;
 }
 
 export interface ConnectorServiceDeps {
@@ -99,7 +109,7 @@ export class ConnectorService {
     const input = this.parse(requireObject(body));
     const id = newId("conn");
     const config = input.connection_config as ConnectionConfig;
-    const test = input.test_connection ? await this.testOrFail(input.connector_type, config) : undefined;
+    const test = "test_connection" in input && input.test_connection ? await this.testOrFail(input.connector_type, config) : undefined;
     const at = this.now().toISOString();
     const item: ConnectorItem = {
       id,
@@ -180,7 +190,7 @@ export class ConnectorService {
       config = mergePatch(current, merged);
     }
     const { tenant: _t, id: _i, status: _s, envelope: _e, config_redacted, version: _v, ...rest } = stored;
-    const candidate = { ...pickSettings(rest), ...patch, connection_config: config ?? config_redacted };
+    const candidate = { ...pickSettings(rest, stored.connector_type), ...patch, connection_config: config ?? config_redacted };
     // A config not being patched is validated in its redacted form: its shape is what matters.
     const input = this.parse(candidate);
     if (patch.test_connection === true) {
@@ -275,9 +285,10 @@ export class ConnectorService {
   }
 }
 
-function pickSettings(item: Record<string, unknown>): Record<string, unknown> {
+function pickSettings(item: Record<string, unknown>, type: ConnectorType): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
-  for (const key of patchableFields) if (item[key] !== undefined && item[key] !== null) settings[key] = item[key];
+  const fields: readonly string[] = type === "dbt" ? dbtFields : patchableFields;
+  for (const key of fields) if (item[key] !== undefined && item[key] !== null) settings[key] = item[key];
   settings.connector_type = item.connector_type;
   return settings;
 }

@@ -1,6 +1,11 @@
 import type { Envelope } from "../crypto/envelope.js";
 
-export const connectorTypes = ["postgresql", "mysql", "mongodb", "neo4j"] as const;
+/** Types with a connection a source opens (pulls, tests, metadata syncs). */
+export const sourceTypes = ["postgresql", "mysql", "mongodb", "neo4j"] as const;
+export type SourceType = (typeof sourceTypes)[number];
+
+/** `dbt` has no connection: its catalog comes from uploaded manifests only. */
+export const connectorTypes = [...sourceTypes, "dbt"] as const;
 export type ConnectorType = (typeof connectorTypes)[number];
 
 export const connectorStatuses = ["active", "running", "error", "disabled"] as const;
@@ -12,8 +17,9 @@ export type ConnectionConfig = Record<string, unknown>;
 export interface ConnectorSettings {
   name: string;
   connector_type: ConnectorType;
-  collection: string;
-  record_type: string;
+  /** Null on a dbt connector, which pulls nothing. */
+  collection: string | null;
+  record_type: string | null;
   query: string | null;
   name_column: string;
   id_column: string;

@@ -4,6 +4,7 @@
 import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import type { ConnectorRepository } from "../connectors/repository.js";
 import type { ConnectorService } from "../connectors/service.js";
+import { NoConnectionError } from "../connectors/errors.js";
 import type { ConnectorItem } from "../connectors/types.js";
 import type { Job } from "../dispatch/contract.js";
 import { ConflictError, SluiceError, ValidationError } from "../errors.js";
@@ -14,6 +15,7 @@ import { SourceError } from "../sources/errors.js";
 import { openSource as defaultOpenSource } from "../sources/index.js";
 import { newId } from "../store/ids.js";
 import type { Lease, LeaseLock } from "../store/leaseLock.js";
+import type { PullScreening } from "../ingest/pullScreening.js";
 import { mapRow } from "./recordMapping.js";
 import type { RunRepository } from "./runRepository.js";
 import type { RunError, RunRecord, RunTrigger } from "./types.js";
@@ -28,6 +30,8 @@ export interface PullRunnerDeps {
   leases: LeaseLock;
   logger: Logger;
   openSource?: typeof defaultOpenSource;
+  /** Schema checks and dead-letter entries for pulled rows; without it rows are only mapped. */
+  screening?: PullScreening;
   /** Subtracted from a successful pull's start to form the next watermark. */
   overlapMs?: number;
   now?: () => Date;
@@ -101,6 +105,7 @@ export class PullRunner {
    */
   async begin(tenant: string, connectorId: string, trigger: RunTrigger): Promise<BegunPull> {
     const connector = await this.deps.connectorRepository.get(tenant, connectorId);
+    if (connector.connector_type === "dbt") throw new NoConnectionError("pull from");
     if (connector.status === "disabled") throw new ConflictError("the connector is disabled; enable it to pull");
     if (!connector.query && connector.connector_type !== "mongodb") {
       throw new ValidationError("the connector has no query to pull with; set one with PATCH", "query");
@@ -177,18 +182,28 @@ export class PullRunner {
       const { config } = await this.deps.connectors.openConfig(connector.tenant, connector.id);
       secrets = secretValues(config);
       source = await this.openSource(connector.connector_type, config);
-      const scope = { tenant: connector.tenant, collection: connector.collection, record_type: connector.record_type };
+      // begin() refused dbt connectors, the only ones without a collection.
+      const scope = { tenant: connector.tenant, collection: connector.collection!, record_type: connector.record_type! };
       const origin = { kind: "pull" as const, id: run.run_id, connector_id: connector.id };
       const mapping = { nameColumn: connector.name_column, idColumn: connector.id_column };
       const lastPull = connector.watermark ? new Date(connector.watermark) : null;
+      // The schema is looked up once; `admit` is undefined when there is none.
+      const screen = await this.deps.screening?.open(scope, run.run_id);
+      const admit = screen?.admit;
       for await (const rows of source.read(connector.query ?? "", { last_pull: lastPull }, connector.batch_size)) {
         if (lost) throw lost;
         const records = [];
-        for (const row of rows) {
-          const mapped = mapRow(row, mapping);
-          if ("record" in mapped) records.push(mapped.record);
-          else run.records_rejected++;
+        for (let i = 0; i < rows.length; i++) {
+          const mapped = mapRow(rows[i]!, mapping);
+          if ("record" in mapped) {
+            if (admit === undefined || admit(mapped.record, run.records_pulled + i + 1)) records.push(mapped.record);
+            else run.records_rejected++;
+          } else {
+            run.records_rejected++;
+            screen?.reject(run.records_pulled + i + 1, mapped.error);
+          }
         }
+        await screen?.flush();
         const result = await this.deps.records.upsert(scope, records, origin);
         run.records_pulled += rows.length;
         run.records_uploaded += result.uploaded;

@@ -20,6 +20,8 @@ export interface CatalogColumn {
 /** A table, view, collection, label or relationship type found by discovery. */
 export interface CatalogEntry {
   kind: "table" | "view" | "collection" | "label" | "relationship";
+  /** The database above the schema, where the server has one (PostgreSQL, MongoDB). */
+  database?: string;
   schema?: string;
   name: string;
   columns: CatalogColumn[];
@@ -31,9 +33,14 @@ export interface ReadParams {
   last_pull: Date | null;
 }
 
+export interface DiscoverOptions {
+  /** Documents sampled per collection to infer fields and types (MongoDB). */
+  sampleSize?: number;
+}
+
 export interface Source {
   check(): Promise<CheckResult>;
-  discover(): Promise<CatalogEntry[]>;
+  discover(options?: DiscoverOptions): Promise<CatalogEntry[]>;
   /** Streams the query's rows in batches of at most batchSize; memory stays bounded. */
   read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]>;
   close(): Promise<void>;

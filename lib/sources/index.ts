@@ -1,5 +1,6 @@
 // Opens the Source for a connector type. Drivers are imported on first use, so a bundle or a
 // process pays only for the types it actually talks to.
+import { NoConnectionError } from "../connectors/errors.js";
 import type { ConnectionConfig, ConnectorType } from "../connectors/types.js";
 import type { Source, SourceOptions } from "./contract.js";
 
@@ -25,5 +26,7 @@ export async function openSource(type: ConnectorType, config: ConnectionConfig):
       return new (await import("./mongodb.js")).MongoSource(config, options);
     case "neo4j":
       return new (await import("./neo4j.js")).Neo4jSource(config, options);
+    case "dbt":
+      throw new NoConnectionError("open");
   }
 }

@@ -4,7 +4,7 @@
 import { EJSON } from "bson";
 import { MongoClient, type Document, type MongoClientOptions } from "mongodb";
 import type { ConnectionConfig } from "../connectors/types.js";
-import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import { watermarkOf, type CatalogEntry, type CheckResult, type DiscoverOptions, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
 import { inBatches } from "./batches.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
 
@@ -119,10 +119,10 @@ export class MongoSource implements Source {
     }
   }
 
-  async discover(): Promise<CatalogEntry[]> {
+  async discover(options: DiscoverOptions = {}): Promise<CatalogEntry[]> {
     const { discoverMongo } = await import("./mongodbCatalog.js");
     try {
-      return await discoverMongo((await this.connect()).db(this.database));
+      return await discoverMongo((await this.connect()).db(this.database), options.sampleSize);
     } catch (error) {
       throw classifyMongoError(error);
     }

@@ -1,11 +1,15 @@
-// MongoDB discovery: collections with field names and types inferred from a sample.
+// MongoDB discovery: collections and views with fields and types inferred from a random sample
+// ($sample) of each, nested documents as dotted paths, and the collection's count estimate.
 import type { Db, Document } from "mongodb";
+import { SampledFields } from "./columns.js";
 import type { CatalogEntry } from "./contract.js";
 
 export const DEFAULT_SAMPLE_SIZE = 100;
+/** Sub-documents deeper than this are typed "object" rather than followed. */
+const MAX_DEPTH = 3;
 
 function typeOf(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return "null";
   if (Array.isArray(value)) return "array";
   if (value instanceof Date) return "date";
   const bson = (value as { _bsontype?: string })?._bsontype;
@@ -13,31 +17,34 @@ function typeOf(value: unknown): string {
   return typeof value === "object" ? "object" : typeof value;
 }
 
+function visit(fields: SampledFields, doc: Document, prefix: string, depth: number): void {
+  for (const [key, value] of Object.entries(doc)) {
+    const path = prefix + key;
+    const type = typeOf(value);
+    fields.see(path, type);
+    if (type === "object" && depth < MAX_DEPTH) visit(fields, value as Document, `${path}.`, depth + 1);
+  }
+}
+
 export async function discoverMongo(db: Db, sampleSize = DEFAULT_SAMPLE_SIZE): Promise<CatalogEntry[]> {
   const collections = await db.listCollections({}, { nameOnly: true }).toArray();
   const entries: CatalogEntry[] = [];
-  for (const { name } of collections.sort((a, b) => a.name.localeCompare(b.name))) {
+  const listed = collections.filter((c) => !c.name.startsWith("system.")).sort((a, b) => a.name.localeCompare(b.name));
+  for (const { name, type } of listed) {
+    const view = type === "view";
     const sample = await db.collection(name).aggregate<Document>([{ $sample: { size: sampleSize } }]).toArray();
-    const fields = new Map<string, { types: Set<string>; seen: number }>();
+    const fields = new SampledFields();
     for (const doc of sample) {
-      for (const [field, value] of Object.entries(doc)) {
-        const entry = fields.get(field) ?? { types: new Set<string>(), seen: 0 };
-        entry.types.add(typeOf(value));
-        entry.seen++;
-        fields.set(field, entry);
-      }
+      fields.item();
+      visit(fields, doc, "", 1);
     }
-    const estimate = await db.collection(name).estimatedDocumentCount();
     entries.push({
-      kind: "collection",
+      kind: view ? "view" : "collection",
+      database: db.databaseName,
       name,
-      row_estimate: estimate,
-      columns: [...fields].map(([field, info]) => ({
-        name: field,
-        data_type: [...info.types].sort().join("|"),
-        nullable: info.seen < sample.length || info.types.has("null"),
-        primary_key: field === "_id",
-      })),
+      columns: fields.columns("_id"),
+      // A view has no count of its own (the server refuses estimatedDocumentCount on one).
+      ...(view ? {} : { row_estimate: await db.collection(name).estimatedDocumentCount() }),
     });
   }
   return entries;

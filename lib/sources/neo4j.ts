@@ -3,7 +3,7 @@
 // iterator, which asks the server for more only as they are consumed (backpressure).
 import neo4j, { type Driver, type Session } from "neo4j-driver";
 import type { ConnectionConfig } from "../connectors/types.js";
-import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import { watermarkOf, type CatalogEntry, type CheckResult, type DiscoverOptions, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
 import { inBatches } from "./batches.js";
 import { classifyNetworkError, SourceError, type SourceErrorType } from "./errors.js";
 
@@ -100,11 +100,11 @@ export class Neo4jSource implements Source {
     }
   }
 
-  async discover(): Promise<CatalogEntry[]> {
+  async discover(options: DiscoverOptions = {}): Promise<CatalogEntry[]> {
     const { discoverNeo4j } = await import("./neo4jCatalog.js");
     const session = this.session(await this.connect());
     try {
-      return await discoverNeo4j((cypher) => session.run(cypher));
+      return await discoverNeo4j((cypher, params) => session.run(cypher, params), options.sampleSize);
     } catch (error) {
       throw classifyNeo4jError(error);
     } finally {

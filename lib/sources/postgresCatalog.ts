@@ -1,34 +1,36 @@
-// PostgreSQL discovery: tables and views with columns, primary keys and row estimates.
+// PostgreSQL discovery: tables, partitioned tables, views and materialized views of every user
+// schema, with columns (type as the server spells it, nullability, primary key) and the
+// planner's row estimates, read from pg_catalog in two queries.
 import type pg from "pg";
+import { groupColumns } from "./columns.js";
 import type { CatalogEntry } from "./contract.js";
 
+const userSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+
 export async function discoverPostgres(client: pg.Client): Promise<CatalogEntry[]> {
-  const relations = await client.query<{ schema: string; name: string; kind: string; estimate: string | number | null }>(
-    `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples AS estimate
+  const relations = await client.query<{ database: string; schema: string; name: string; kind: string; estimate: string | number | null }>(
+    `SELECT current_database() AS database, n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples AS estimate
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-     ORDER BY 1, 2`,
+     WHERE c.relkind IN ('r', 'p', 'v', 'm') AND ${userSchemas}
+     ORDER BY 2, 3`,
   );
-  const columns = await client.query<{ schema: string; table: string; name: string; type: string; nullable: string; pk: boolean }>(
-    `SELECT c.table_schema AS schema, c.table_name AS table, c.column_name AS name, c.data_type AS type, c.is_nullable AS nullable,
-            EXISTS (SELECT 1 FROM information_schema.table_constraints tc
-                    JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema
-                    WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = c.table_schema AND tc.table_name = c.table_name
-                      AND k.column_name = c.column_name) AS pk
-     FROM information_schema.columns c
-     WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') AND c.table_schema NOT LIKE 'pg\\_%'
-     ORDER BY c.table_schema, c.table_name, c.ordinal_position`,
+  // format_type gives "character varying(200)" or "numeric(10,2)" where information_schema
+  // says only "character varying" or "USER-DEFINED".
+  const columns = await client.query<{ schema: string; table: string; name: string; type: string; nullable: boolean; pk: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            NOT a.attnotnull AS nullable,
+            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS pk
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND ${userSchemas}
+     ORDER BY n.nspname, c.relname, a.attnum`,
   );
-  const byTable = new Map<string, CatalogEntry["columns"]>();
-  for (const column of columns.rows) {
-    const key = `${column.schema}.${column.table}`;
-    if (!byTable.has(key)) byTable.set(key, []);
-    byTable.get(key)!.push({ name: column.name, data_type: column.type, nullable: column.nullable === "YES", primary_key: column.pk });
-  }
+  const byTable = groupColumns(columns.rows.map((c) => ({ key: `${c.schema}.${c.table}`, column: { name: c.name, data_type: c.type, nullable: c.nullable, primary_key: c.pk } })));
   return relations.rows.map((r) => {
+    // reltuples is -1 until the table was first analyzed or vacuumed: no estimate then.
     const estimate = Number(r.estimate);
     return {
       kind: r.kind === "v" || r.kind === "m" ? "view" : "table",
+      database: r.database,
       schema: r.schema,
       name: r.name,
       columns: byTable.get(`${r.schema}.${r.name}`) ?? [],
