@@ -7,8 +7,11 @@ import { authenticate, roleByMethod } from "./auth.js";
 import { mapError } from "./errorMapping.js";
 import { apiKeyRoutes } from "./routes/apiKeys.js";
 import { connectorRoutes } from "./routes/connectors.js";
+import { ingestRoutes } from "./routes/ingest.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { recordRoutes } from "./routes/records.js";
+import { schemaRoutes } from "./routes/schemas.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import type { AppEnv } from "./types.js";
 
 /**
@@ -46,6 +49,11 @@ export function createApp(services: Services, groups: RouteGroup[] = allRouteGro
   if (groups.includes("apiKeys")) api.route("/", apiKeyRoutes(services.apiKeys));
   if (groups.includes("pulls")) api.route("/", pullRoutes(services));
   if (groups.includes("records")) api.route("/", recordRoutes(services.records));
+  if (groups.includes("ingest")) {
+    api.route("/", ingestRoutes({ ...services, maxBodyBytes: services.config.ingestMaxBodyBytes }));
+    api.route("/", schemaRoutes(services.schemas));
+  }
+  if (groups.includes("webhooks")) api.route("/", webhookRoutes({ ...services, maxBodyBytes: services.config.ingestMaxBodyBytes }));
   app.route("/api/v1", api);
 
   app.notFound((c) =>

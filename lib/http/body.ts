@@ -25,15 +25,31 @@ export function parseJsonText(text: string): unknown {
 }
 
 export async function readJson(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<unknown> {
+  return parseJsonText(new TextDecoder().decode(await readJsonBytes(c, maxBytes)));
+}
+
+/**
+ * The raw bytes of a JSON body (what a signature covers), read as they arrive and refused
+ * with 413 as soon as they pass `maxBytes`, so an oversize body is never held whole.
+ */
+export async function readJsonBytes(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<Uint8Array> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new UnsupportedMediaTypeError(`Content-Type must be application/json, got ${type ? JSON.stringify(type) : "none"}`);
   }
+  const tooLarge = () => new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, `${maxBytes} bytes`);
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBytes) throw new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, `${maxBytes} bytes`);
-  const buffer = await c.req.arrayBuffer();
-  if (buffer.byteLength > maxBytes) throw new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, `${maxBytes} bytes`);
-  return parseJsonText(new TextDecoder().decode(buffer));
+  if (declared > maxBytes) throw tooLarge();
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
 }
 
 /** A JSON body that may be left out entirely (no Content-Type, no bytes): undefined then. */

@@ -3,6 +3,7 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConnectionFailedError } from "../connectors/errors.js";
 import { CryptoError } from "../crypto/errors.js";
+import { IngestionFailedError, WebhookSignatureError } from "../ingest/errors.js";
 import {
   AuthenticationError,
   ConflictError,
@@ -48,6 +49,12 @@ export function mapError(error: unknown, requestId: string): MappedError {
     });
   }
   if (error instanceof AuthenticationError) return expected(401, "unauthorized", error.message);
+  if (error instanceof WebhookSignatureError) return expected(401, "invalid_signature", error.message);
+  // What was stored before a push stopped is in `details` (and in GET /ingestions/{id}).
+  if (error instanceof IngestionFailedError) {
+    if (error.reason === "body") return expected(400, "ingestion_interrupted", error.message, { details: error.summary });
+    return { ...expected(500, "ingestion_failed", error.message, { details: error.summary }), unexpected: true };
+  }
   if (error instanceof ForbiddenError) return expected(403, "forbidden", error.message);
   if (error instanceof NotFoundError) return expected(404, "not_found", error.message);
   if (error instanceof ConflictError) {

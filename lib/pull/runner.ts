@@ -15,6 +15,7 @@ import { SourceError } from "../sources/errors.js";
 import { openSource as defaultOpenSource } from "../sources/index.js";
 import { newId } from "../store/ids.js";
 import type { Lease, LeaseLock } from "../store/leaseLock.js";
+import type { PullScreening } from "../ingest/pullScreening.js";
 import { mapRow } from "./recordMapping.js";
 import type { RunRepository } from "./runRepository.js";
 import type { RunError, RunRecord, RunTrigger } from "./types.js";
@@ -29,6 +30,8 @@ export interface PullRunnerDeps {
   leases: LeaseLock;
   logger: Logger;
   openSource?: typeof defaultOpenSource;
+  /** Schema checks and dead-letter entries for pulled rows; without it rows are only mapped. */
+  screening?: PullScreening;
   /** Subtracted from a successful pull's start to form the next watermark. */
   overlapMs?: number;
   now?: () => Date;
@@ -184,14 +187,23 @@ export class PullRunner {
       const origin = { kind: "pull" as const, id: run.run_id, connector_id: connector.id };
       const mapping = { nameColumn: connector.name_column, idColumn: connector.id_column };
       const lastPull = connector.watermark ? new Date(connector.watermark) : null;
+      // The schema is looked up once; `admit` is undefined when there is none.
+      const screen = await this.deps.screening?.open(scope, run.run_id);
+      const admit = screen?.admit;
       for await (const rows of source.read(connector.query ?? "", { last_pull: lastPull }, connector.batch_size)) {
         if (lost) throw lost;
         const records = [];
-        for (const row of rows) {
-          const mapped = mapRow(row, mapping);
-          if ("record" in mapped) records.push(mapped.record);
-          else run.records_rejected++;
+        for (let i = 0; i < rows.length; i++) {
+          const mapped = mapRow(rows[i]!, mapping);
+          if ("record" in mapped) {
+            if (admit === undefined || admit(mapped.record, run.records_pulled + i + 1)) records.push(mapped.record);
+            else run.records_rejected++;
+          } else {
+            run.records_rejected++;
+            screen?.reject(run.records_pulled + i + 1, mapped.error);
+          }
         }
+        await screen?.flush();
         const result = await this.deps.records.upsert(scope, records, origin);
         run.records_pulled += rows.length;
         run.records_uploaded += result.uploaded;

@@ -27,6 +27,16 @@ export interface Config {
   /** AWS: the EventBridge Scheduler group and the role Scheduler assumes to invoke the worker. */
   scheduleGroup: string | undefined;
   schedulerRoleArn: string | undefined;
+  /** Push ingestion: records per batch or webhook request, and their body size (Lambda's 6 MB). */
+  ingestMaxRecords: number;
+  ingestMaxBodyBytes: number;
+  /** NDJSON streams: records per write batch, and batches being written at once. */
+  ingestStreamBatchSize: number;
+  ingestStreamMaxInFlight: number;
+  /** How long dead-letter entries are kept (DynamoDB TTL). */
+  deadLetterRetentionDays: number;
+  /** The deployment-wide webhook HMAC key; a tenant's own secret (set through the API) wins. */
+  webhookSecret: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,6 +77,12 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     pullWorkerArn: nonEmpty(env.PULL_WORKER_ARN),
     scheduleGroup: nonEmpty(env.SCHEDULE_GROUP),
     schedulerRoleArn: nonEmpty(env.SCHEDULER_ROLE_ARN),
+    ingestMaxRecords: intFrom(env, "INGEST_MAX_RECORDS", 1000, 1, 100_000),
+    ingestMaxBodyBytes: intFrom(env, "INGEST_MAX_BODY_BYTES", 6 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    ingestStreamBatchSize: intFrom(env, "INGEST_STREAM_BATCH_SIZE", 500, 1, 10_000),
+    ingestStreamMaxInFlight: intFrom(env, "INGEST_STREAM_MAX_IN_FLIGHT", 4, 1, 64),
+    deadLetterRetentionDays: intFrom(env, "DEAD_LETTER_RETENTION_DAYS", 30, 1, 3650),
+    webhookSecret: nonEmpty(env.WEBHOOK_SECRET),
   };
   // Only the local runtime may fall back to a generated key file; a deployed service without
   // KMS and without a key ring would write envelopes nobody can open after a restart.

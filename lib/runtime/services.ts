@@ -12,6 +12,11 @@ import type { KeyProvider } from "../crypto/keyProvider/contract.js";
 import { KmsKeyProvider } from "../crypto/keyProvider/kms.js";
 import { LocalKeyProvider } from "../crypto/keyProvider/local.js";
 import { ConfigurationError } from "../errors.js";
+import { IngestionRepository } from "../ingest/ingestionRepository.js";
+import { IngestService } from "../ingest/ingestService.js";
+import { PullScreening } from "../ingest/pullScreening.js";
+import { SchemaRegistry } from "../ingest/schemaRegistry.js";
+import { WebhookSecrets } from "../ingest/webhookSecrets.js";
 import { testConnection, type ConnectionTester } from "../pull/connectionTest.js";
 import type { Scheduler } from "../schedule/contract.js";
 import type { Dispatcher } from "../dispatch/contract.js";
@@ -37,6 +42,10 @@ export interface Services {
   runner: PullRunner;
   dispatcher: Dispatcher;
   tester: ConnectionTester;
+  ingest: IngestService;
+  ingestions: IngestionRepository;
+  schemas: SchemaRegistry;
+  webhookSecrets: WebhookSecrets;
 }
 
 /** KMS when a key id is configured, else the local ring from CONNECTOR_ENCRYPTION_KEY (or the local key file). */
@@ -76,7 +85,17 @@ export function createServices(input: {
   const records = new RecordStore(db, config.recordsTable);
   const runs = new RunRepository(db, table);
   const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
-  const runner: PullRunner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs });
+  const schemas = new SchemaRegistry(db, table);
+  const ingestions = new IngestionRepository(db, table, config.deadLetterRetentionDays);
+  const screening = new PullScreening(schemas, ingestions);
+  const runner: PullRunner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs, screening });
+  const ingest = new IngestService({
+    records,
+    ingestions,
+    schemas,
+    limits: { maxRecords: config.ingestMaxRecords, streamBatchSize: config.ingestStreamBatchSize, streamMaxInFlight: config.ingestStreamMaxInFlight },
+  });
+  const webhookSecrets = new WebhookSecrets(db, table, new EnvelopeCodec(input.keyProvider), config.webhookSecret);
   const dispatcher = input.dispatcher ?? new InProcessDispatcher();
   return {
     config,
@@ -91,5 +110,9 @@ export function createServices(input: {
     leases,
     runner,
     tester,
+    ingest,
+    ingestions,
+    schemas,
+    webhookSecrets,
   };
 }

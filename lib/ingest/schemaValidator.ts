@@ -1,0 +1,37 @@
+// JSON Schema (draft 2020-12) compilation with ajv. Each schema gets its own Ajv instance, so
+// one tenant's `$id` can neither collide with nor be `$ref`-erenced by another's.
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { ValidationError } from "../errors.js";
+import type { SchemaViolation } from "./types.js";
+
+// ajv-formats is CommonJS with a default export; under NodeNext the import is its module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
+
+/** Findings kept per record: enough to fix it, bounded for a pathological array. */
+export const MAX_VIOLATIONS = 20;
+
+/** undefined when vertical_data is valid, else ajv's findings (path and message). */
+export type RecordValidator = (verticalData: Record<string, unknown>) => SchemaViolation[] | undefined;
+
+/** Compiles a schema; an invalid one is a ValidationError carrying ajv's reason. */
+export function compileSchema(schema: unknown): RecordValidator {
+  if (!(typeof schema === "boolean" || (schema !== null && typeof schema === "object" && !Array.isArray(schema)))) {
+    throw new ValidationError("schema must be a JSON Schema: an object (or true/false)", "schema");
+  }
+  // allErrors: a dead-letter entry should list every problem, not the first one only. ajv's
+  // default strictness refuses unknown keywords (a typo would silently check nothing) but not
+  // valid-if-unusual schemas such as `required` without `properties`.
+  const ajv = new Ajv2020({ allErrors: true, logger: false });
+  addFormats(ajv);
+  let validate: ReturnType<Ajv2020["compile"]>;
+  try {
+    validate = ajv.compile(schema as object | boolean);
+  } catch (error) {
+    throw new ValidationError(`schema is not a valid JSON Schema (draft 2020-12): ${(error as Error).message}`, "schema");
+  }
+  return (verticalData) => {
+    if (validate(verticalData)) return undefined;
+    return (validate.errors ?? []).slice(0, MAX_VIOLATIONS).map((e) => ({ path: e.instancePath, message: e.message ?? e.keyword }));
+  };
+}
