@@ -1,7 +1,8 @@
 // `npm run bench:pull`: seeds PostgreSQL with BENCH_ROWS (default 1,000,000) rows of ~200 bytes,
 // then measures, each in a fresh process: (a) a raw pg cursor read, the baseline; (b) Sluice's
 // source → normalise → hash pipeline into a null sink; (c) the full pull into the records store
-// (dynalite, reached over HTTP), for 10,000 rows and for all rows. Prints figures and ratios.
+// (dynalite, reached over HTTP), for 10,000 rows and for all rows. Prints figures and ratios;
+// (b) is broken down into the source alone and source → normalise, to show where time goes.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -16,6 +17,7 @@ import { startPostgres } from "../test/support/servers/postgres.js";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const SMALL = 10_000;
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const run = promisify(execFile);
 const here = import.meta.dirname;
 
@@ -79,10 +81,20 @@ try {
   dynamo.destroy();
 
   await measure("raw", server.url, SMALL); // warm the table into the buffer cache
-  const a = await measure("raw", server.url, ROWS);
-  const b = await measure("pipeline", server.url, ROWS);
+  // The read modes alternate, REPEAT rounds, and each keeps its best round: a machine that is
+  // busy for a moment then slows one round, not one mode.
+  const best = new Map<string, Result>();
+  for (let round = 0; round < REPEAT; round++) {
+    for (const mode of ["raw", "source", "normalise", "pipeline"]) {
+      const result = await measure(mode, server.url, ROWS);
+      if (result.rows_per_second > (best.get(mode)?.rows_per_second ?? 0)) best.set(mode, result);
+    }
+  }
+  const a = best.get("raw")!;
+  const b = best.get("pipeline")!;
+  const ratio = (r: Result) => `${((r.rows_per_second / a.rows_per_second) * 100).toFixed(1)} %`;
   if (process.env.BENCH_SKIP_FULL) {
-    console.log(a, b, `(b)/(a) ${((b.rows_per_second / a.rows_per_second) * 100).toFixed(1)} %`);
+    for (const r of best.values()) console.log(r.mode.padEnd(10), r.rows_per_second, ratio(r));
     process.exit(0);
   }
   const small = await measure("full", server.url, SMALL, store.endpoint);
@@ -94,11 +106,13 @@ try {
   console.log(`node ${process.version}, worker flags: ${process.env.BENCH_WORKER_FLAGS ?? "--max-old-space-size=64 --max-semi-space-size=4"}`);
   console.log(line("(a) raw pg cursor read (baseline)", a));
   console.log(line("(b) source → normalise → hash → null sink", b));
+  console.log(line("    of which: Sluice's source alone", best.get("source")!));
+  console.log(line("              source → normalise", best.get("normalise")!));
   console.log(line("(c) full pull into the records store", c));
   console.log(line("    full pull, 10k rows", small));
   console.log("");
-  console.log(`(b) / (a) throughput: ${((b.rows_per_second / a.rows_per_second) * 100).toFixed(1)} %   (target ≥ 80 %)`);
-  console.log(`(c) / (a) throughput: ${((c.rows_per_second / a.rows_per_second) * 100).toFixed(1)} %`);
+  console.log(`(b) / (a) throughput: ${ratio(b)}   (target ≥ 80 %; source alone ${ratio(best.get("source")!)}, with normalise ${ratio(best.get("normalise")!)})`);
+  console.log(`(c) / (a) throughput: ${ratio(c)}`);
   console.log(`peak RSS of the ${ROWS.toLocaleString("en")}-row pull: ${c.peak_rss_mb} MB   (target < 150 MB)`);
   console.log(`peak RSS ${ROWS.toLocaleString("en")} rows / 10k rows: ${(c.peak_rss_mb / small.peak_rss_mb).toFixed(2)} ×   (target ≤ 1.3 ×)`);
 } finally {

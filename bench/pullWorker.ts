@@ -72,7 +72,25 @@ async function full(): Promise<number> {
   return rows;
 }
 
-const modes: Record<string, () => Promise<number>> = { raw, pipeline, full };
+/** The breakdown of (b): Sluice's source alone, then with rows mapped and normalised. */
+async function source(): Promise<number> {
+  let rows = 0;
+  for await (const batch of sourceBatches()) rows += batch.length;
+  return rows;
+}
+
+async function normalise(): Promise<number> {
+  let rows = 0;
+  let sink = 0;
+  for await (const batch of sourceBatches()) {
+    for (const row of batch) if ("record" in mapRow(row, { nameColumn: "name", idColumn: "id" })) sink++;
+    rows += batch.length;
+  }
+  if (sink === -1) console.error(sink);
+  return rows;
+}
+
+const modes: Record<string, () => Promise<number>> = { raw, pipeline, full, source, normalise };
 const started = performance.now();
 const rows = await modes[mode]!();
 const seconds = (performance.now() - started) / 1000;

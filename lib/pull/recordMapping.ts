@@ -13,23 +13,48 @@ export type MappedRow = { record: RecordInput } | { error: string };
 
 export function mapRow(row: Row, mapping: RowMapping): MappedRow {
   // One pass: each value is normalised straight into its place (this runs per row of a pull).
-  let name: JsonValue | undefined;
-  let id: JsonValue | undefined;
+  // vertical_data gets its keys in canonical (sorted) order, so the content hash can serialise
+  // it natively (canonicalJson's in-order fast path).
+  const verticalKeys = verticalOrder(row, mapping);
   const vertical_data: Record<string, unknown> = {};
-  for (const key in row) {
-    const value = normalizeValue(row[key]);
-    if (key === mapping.nameColumn) name = value;
-    else if (key === mapping.idColumn) id = value;
-    else vertical_data[key] = value;
+  for (let i = 0; i < verticalKeys.length; i++) {
+    const key = verticalKeys[i]!;
+    vertical_data[key] = normalizeValue(row[key]);
   }
-  if (name === undefined || name === null || name === "") {
+  const name = normalizeValue(row[mapping.nameColumn]);
+  const id = normalizeValue(row[mapping.idColumn]);
+  if (name === null || name === "") {
     return { error: `row has no value in name_column "${mapping.nameColumn}"` };
   }
   return {
     record: {
       name: typeof name === "string" ? name : JSON.stringify(name),
-      source_id: id === undefined || id === null || id === "" ? null : typeof id === "string" ? id : JSON.stringify(id),
+      source_id: id === null || id === "" ? null : typeof id === "string" ? id : JSON.stringify(id),
       vertical_data,
     },
   };
+}
+
+// Rows of one query share their columns: the last column list seen (compared in place, no key
+// array built) keeps its sorted vertical_data keys.
+let lastColumns: string[] = [];
+let lastMapping: RowMapping | undefined;
+let lastVertical: string[] = [];
+
+function verticalOrder(row: Row, mapping: RowMapping): string[] {
+  if (mapping === lastMapping || (lastMapping && mapping.nameColumn === lastMapping.nameColumn && mapping.idColumn === lastMapping.idColumn)) {
+    let i = 0;
+    let same = true;
+    for (const key in row) {
+      if (key !== lastColumns[i++]) {
+        same = false;
+        break;
+      }
+    }
+    if (same && i === lastColumns.length) return lastVertical;
+  }
+  lastColumns = Object.keys(row);
+  lastMapping = mapping;
+  lastVertical = lastColumns.filter((key) => key !== mapping.nameColumn && key !== mapping.idColumn).sort();
+  return lastVertical;
 }

@@ -30,6 +30,16 @@ describe("canonicalJson", () => {
     expect(canonicalJson({ 9: "a", 10: "b", x: 1, "01": 2 })).toBe('{"01":2,"10":"b","9":"a","x":1}');
   });
 
+  // Keys already sorted and primitive values take the native serialiser: the same text.
+  it.each<[string, Record<string, unknown>]>([
+    ["escapes and numbers", { a: "q\"\\\n\u2028\u0000", b: -0, c: 1e21, d: NaN, e: -Infinity, f: null, g: true }],
+    ["integer-like keys listed first", { 1: "x", 2: "y", a: 0 }],
+    ["a nested value falls back", { a: { d: 1, c: 2 }, b: 1 }],
+    ["a toJSON value falls back", { a: new Date(0), b: "x" }],
+  ])("keys in order: %s", (_, value) => {
+    expect(canonicalJson(value)).toBe(JSON.stringify(sortedCopy(value)));
+  });
+
   it("refuses what JSON cannot hold", () => {
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
     const cycle: Record<string, unknown> = {};

@@ -43,7 +43,10 @@ function write(value: unknown, depth: number): string | undefined {
     return out + "]";
   }
   const object = value as Record<string, unknown>;
-  const { sorted, quoted } = keyOrder(Object.keys(object));
+  const { sorted, quoted, inOrder } = keyOrder(Object.keys(object));
+  // Keys already in canonical order and only primitive values (a pulled row's vertical_data):
+  // V8's native serialiser writes the same text, in one allocation instead of one per value.
+  if (inOrder && primitiveValues(object, sorted)) return JSON.stringify(object);
   let out = "{";
   let first = true;
   for (let i = 0; i < sorted.length; i++) {
@@ -62,9 +65,25 @@ function write(value: unknown, depth: number): string | undefined {
 // Rows of one query share their keys: the last key list seen, sorted and quoted, is reused
 // while the next object's keys are the same (compared in place, no signature string built).
 let lastKeys: string[] = [];
-let lastOrder: { sorted: string[]; quoted: string[] } = { sorted: [], quoted: [] };
+let lastOrder: KeyOrder = { sorted: [], quoted: [], inOrder: true };
 
-function keyOrder(keys: string[]): { sorted: string[]; quoted: string[] } {
+interface KeyOrder {
+  sorted: string[];
+  quoted: string[];
+  /** The object's own key order is already the sorted one. */
+  inOrder: boolean;
+}
+
+function primitiveValues(object: Record<string, unknown>, keys: string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const item = object[keys[i]!];
+    const type = typeof item;
+    if (type !== "string" && type !== "number" && type !== "boolean" && item !== null) return false;
+  }
+  return true;
+}
+
+function keyOrder(keys: string[]): KeyOrder {
   if (keys.length === lastKeys.length) {
     let same = true;
     for (let i = 0; i < keys.length; i++) {
@@ -77,7 +96,7 @@ function keyOrder(keys: string[]): { sorted: string[]; quoted: string[] } {
   }
   const sorted = [...keys].sort();
   lastKeys = keys;
-  lastOrder = { sorted, quoted: sorted.map((key) => JSON.stringify(key)) };
+  lastOrder = { sorted, quoted: sorted.map((key) => JSON.stringify(key)), inOrder: sorted.every((key, i) => key === keys[i]) };
   return lastOrder;
 }
 
