@@ -2,7 +2,7 @@
 // into vertical_data, values normalised to JSON.
 import type { RecordInput } from "../records/types.js";
 import type { Row } from "../sources/contract.js";
-import { normalizeValue, type JsonValue } from "../sources/normalize.js";
+import { normalizeValue } from "../sources/normalize.js";
 
 export interface RowMapping {
   nameColumn: string;
