@@ -1,65 +1,22 @@
 // The connectors Lambda handler, driven with API Gateway HTTP API (v2) events against dynalite:
 // proves the AWS wiring (config from the environment, key ring, store) end to end.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ApiKeyRepository } from "../../lib/apiKeys/apiKeys.js";
-import { Fernet } from "../../lib/crypto/fernet.js";
-import { startDynalite, type DynaliteServer } from "../../lib/local/dynalite.js";
-import { createDocumentClient } from "../../lib/store/client.js";
-import { ensureTables } from "../../lib/store/tables.js";
-import { dynamoClientConfig } from "../support/engines.js";
 import { secrets, seeds } from "../support/harness.js";
+import { httpApiEvent, startLambdaStore, type LambdaHandler, type LambdaStore } from "../support/lambdaEvents.js";
 
-let store: DynaliteServer;
-let client: DynamoDBClient;
-let key: string;
-type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string; isBase64Encoded?: boolean }>;
-let handler: Handler;
+let lambda: LambdaStore;
+let handler: LambdaHandler;
 
 function event(method: string, path: string, body?: string, base64 = false) {
-  return {
-    version: "2.0",
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: "",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", host: "api.example.com" },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "api.example.com",
-      domainPrefix: "api",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" },
-      requestId: "req-1",
-      routeKey: `${method} ${path}`,
-      stage: "$default",
-      time: "22/Nov/2026:10:00:00 +0000",
-      timeEpoch: Date.now(),
-    },
-    body: body === undefined ? undefined : base64 ? Buffer.from(body).toString("base64") : body,
-    isBase64Encoded: base64,
-  };
+  return httpApiEvent(method, path, { key: lambda.key, body, base64 });
 }
 
 beforeAll(async () => {
-  store = await startDynalite();
-  client = new DynamoDBClient(dynamoClientConfig(store.endpoint));
-  await ensureTables(client, { control: "lambda-control", records: "lambda-records" });
-  key = (await new ApiKeyRepository(createDocumentClient(client), "lambda-control", "live").create({ tenant: "t1", role: "owner" })).key;
-  Object.assign(process.env, {
-    DYNAMODB_ENDPOINT: store.endpoint,
-    CONTROL_TABLE: "lambda-control",
-    RECORDS_TABLE: "lambda-records",
-    CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(),
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_REGION: "us-east-1",
-    LOG_LEVEL: "error",
-  });
-  handler = (await import("../../functions/connectors.js")).handler as unknown as Handler;
+  lambda = await startLambdaStore();
+  handler = (await import("../../functions/connectors.js")).handler as unknown as LambdaHandler;
 });
 afterAll(async () => {
-  client?.destroy();
-  await store?.close();
+  await lambda?.close();
 });
 
 it("creates and reads a connector through an HTTP API v2 event, with a base64-encoded body", async () => {

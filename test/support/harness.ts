@@ -81,6 +81,8 @@ export const secrets = {
   neo4jPassword: "neo4j-S3cret-pw",
   querriPassword: "secure_password_123",
   replacedPassword: "brand-new-S3cret",
+  webhookSecret: "whsec-env-S3cret-0123456789",
+  tenantWebhookSecret: "whsec-tenant-S3cret-9876543210",
 };
 
 export const seeds = {
