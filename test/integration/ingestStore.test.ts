@@ -1,0 +1,138 @@
+// Push ingestion against the store, on dynalite and on AWS's DynamoDB Local: the stream's
+// backpressure (the body is not read while writes are pending), write ordering, dead-letter
+// order and paging, schemas seen across processes, webhook secrets at rest.
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { EnvelopeCodec } from "../../lib/crypto/envelope.js";
+import { Fernet } from "../../lib/crypto/fernet.js";
+import { KeyRing } from "../../lib/crypto/keyRing.js";
+import { LocalKeyProvider } from "../../lib/crypto/keyProvider/local.js";
+import { IngestionRepository } from "../../lib/ingest/ingestionRepository.js";
+import { IngestService } from "../../lib/ingest/ingestService.js";
+import { SchemaRegistry } from "../../lib/ingest/schemaRegistry.js";
+import { WebhookSecrets } from "../../lib/ingest/webhookSecrets.js";
+import { RecordStore } from "../../lib/records/recordStore.js";
+import type { RecordInput, RecordOrigin, RecordScope, UpsertResult } from "../../lib/records/types.js";
+import { dynamoEngines, useDynamoEngine } from "../support/engines.js";
+import { secrets } from "../support/harness.js";
+
+/** The real store, with every upsert held until the test opens the gate. */
+class GatedRecordStore extends RecordStore {
+  open = false;
+  private waiting: (() => void)[] = [];
+  calls = 0;
+  active = 0;
+  maxActive = 0;
+
+  release(): void {
+    this.open = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  override async upsert(scope: RecordScope, records: RecordInput[], origin: RecordOrigin): Promise<UpsertResult> {
+    this.calls++;
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    try {
+      if (!this.open) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      return await super.upsert(scope, records, origin);
+    } finally {
+      this.active--;
+    }
+  }
+}
+
+/** A body that produces one chunk of `linesPerChunk` NDJSON lines per read, and counts reads. */
+function countingBody(chunks: number, linesPerChunk: number) {
+  const state = { pulls: 0 };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const n = state.pulls++;
+        if (n === chunks) return controller.close();
+        const lines = Array.from({ length: linesPerChunk }, (_, i) => JSON.stringify({ name: `r${n}-${i}`, source_id: `${n * linesPerChunk + i}`, pad: "x".repeat(200) }));
+        controller.enqueue(new TextEncoder().encode(lines.join("\n") + "\n"));
+      },
+    },
+    { highWaterMark: 0 }, // nothing is read ahead of the consumer
+  );
+  return { stream, state };
+}
+
+describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
+  const tables = { control: `ingest-control-${engine.name}`, records: `ingest-records-${engine.name}` };
+  const handle = useDynamoEngine(engine, tables);
+  const scope = (record_type: string): RecordScope => ({ tenant: "t1", collection: "c", record_type });
+
+  function service(records: RecordStore, batch = 10, inFlight = 2) {
+    return new IngestService({
+      records,
+      ingestions: new IngestionRepository(handle.db, tables.control),
+      schemas: new SchemaRegistry(handle.db, tables.control),
+      limits: { maxRecords: 1000, streamBatchSize: batch, streamMaxInFlight: inFlight },
+    });
+  }
+
+  it("pauses the body while the bounded writes are pending, then finishes", async () => {
+    const records = new GatedRecordStore(handle.db, tables.records);
+    const { stream, state } = countingBody(50, 10);
+    const done = service(records).stream(scope("gated"), stream);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Two batches in flight, the third waiting for a slot: the reader stopped after 3 chunks
+    // (plus at most the one the stream pulls when its reader asks) of 50.
+    expect(records.calls).toBe(2);
+    expect(state.pulls).toBeLessThanOrEqual(4);
+    records.release();
+    const summary = await done;
+    expect(summary).toMatchObject({ lines: 500, record_count: 500, accepted: 500, rejected: 0 });
+    expect(state.pulls).toBe(51);
+    expect(records.maxActive).toBe(2);
+    const stored = await records.list(scope("gated"), { limit: 1000 });
+    expect(stored.items).toHaveLength(500);
+  });
+
+  it("dead-letter entries keep their order past any digit count, and page", async () => {
+    const lines = Array.from({ length: 25 }, (_, i) => (i % 2 ? "nope" : JSON.stringify({ name: `ok${i}` }))).join("\n");
+    const body = new Response(lines).body!;
+    const summary = await service(new RecordStore(handle.db, tables.records), 4, 1).stream(scope("dlq"), body);
+    expect(summary).toMatchObject({ lines: 25, accepted: 13, rejected: 12 });
+    const repo = new IngestionRepository(handle.db, tables.control);
+    const first = await repo.listDeadLetters("t1", summary.ingestion_id, { limit: 10 });
+    const second = await repo.listDeadLetters("t1", summary.ingestion_id, { limit: 10, cursor: first.next_cursor! });
+    expect([...first.items, ...second.items].map((e) => e.line)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
+    expect(first.items.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const items = (await handle.db.send(new ScanCommand({ TableName: tables.control }))).Items ?? [];
+    expect(items.find((item) => item.pk === `TENANT#t1#DLQ#${summary.ingestion_id}`)?.expires_at).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
+  });
+
+  it("a schema changed by another process is seen at the next lookup", async () => {
+    const a = new SchemaRegistry(handle.db, tables.control);
+    const b = new SchemaRegistry(handle.db, tables.control);
+    const s = scope("schemas");
+    expect(await b.validatorFor(s)).toBeUndefined();
+    await a.put(s, { type: "object", required: ["x"] });
+    const first = await b.validatorFor(s);
+    expect(first!({})).toEqual([{ path: "", message: "must have required property 'x'" }]);
+    expect(await b.validatorFor(s)).toBe(first); // compiled once while unchanged
+    await a.put(s, { type: "object" });
+    expect((await b.validatorFor(s))!({})).toBeUndefined();
+    await a.remove(s);
+    expect(await b.validatorFor(s)).toBeUndefined();
+  });
+
+  it("keeps a tenant's webhook secret as an envelope bound to the tenant", async () => {
+    const codec = new EnvelopeCodec(new LocalKeyProvider(KeyRing.parse(Fernet.generateKey())));
+    const store = new WebhookSecrets(handle.db, tables.control, codec, secrets.webhookSecret);
+    expect(await store.secretFor("w1")).toBe(secrets.webhookSecret);
+    await store.set("w1", secrets.tenantWebhookSecret);
+    expect(await store.secretFor("w1")).toBe(secrets.tenantWebhookSecret);
+    expect(await store.secretFor("w2")).toBe(secrets.webhookSecret);
+    const items = (await handle.db.send(new ScanCommand({ TableName: tables.control }))).Items ?? [];
+    const item = items.find((i) => i.pk === "TENANT#w1" && i.sk === "WEBHOOK_SECRET")!;
+    expect(JSON.stringify(item)).not.toContain(secrets.tenantWebhookSecret);
+    // Moved to another tenant's key, the envelope does not open (encryption context).
+    await expect(codec.open(item.envelope, { tenant: "w2", connector_id: "webhook-secret" })).rejects.toThrow();
+    await store.remove("w1");
+    expect(await store.status("w1")).toEqual({ source: "environment", updated_at: null });
+  });
+});
