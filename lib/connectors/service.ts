@@ -80,6 +80,8 @@ export interface ConnectorServiceDeps {
   settleInterrupted?: (tenant: string, id: string) => Promise<boolean>;
   /** Keeps each connector's schedule (EventBridge Scheduler, or the in-process scheduler). */
   scheduler?: Scheduler;
+  /** Keeps every connection test's result for the connector's health. */
+  testLog?: { save(tenant: string, id: string, result: ConnectionTestResult): Promise<void> };
   now?: () => Date;
 }
 
@@ -90,8 +92,10 @@ export class ConnectorService {
   private readonly tester: ConnectionTester | undefined;
   private readonly settleInterrupted: ConnectorServiceDeps["settleInterrupted"];
   private readonly scheduler: Scheduler | undefined;
+  private readonly testLog: ConnectorServiceDeps["testLog"];
 
   constructor(deps: ConnectorServiceDeps) {
+    this.testLog = deps.testLog;
     this.scheduler = deps.scheduler;
     this.settleInterrupted = deps.settleInterrupted;
     this.repository = deps.repository;
@@ -150,6 +154,7 @@ export class ConnectorService {
   /** Keeps the outcome of a connection test on the connector (last_tested_at, last_test_status). */
   async recordTest(tenant: string, id: string, result: ConnectionTestResult): Promise<void> {
     await this.repository.setState(tenant, id, { last_tested_at: result.tested_at, last_test_status: result.status });
+    await this.testLog?.save(tenant, id, result);
   }
 
   async get(tenant: string, id: string): Promise<ConnectorView> {

@@ -6,6 +6,7 @@ import type { Services } from "../runtime/services.js";
 import { authenticate, roleByMethod } from "./auth.js";
 import { mapError } from "./errorMapping.js";
 import { apiKeyRoutes } from "./routes/apiKeys.js";
+import { catalogRoutes } from "./routes/catalog.js";
 import { connectorRoutes } from "./routes/connectors.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { pullRoutes } from "./routes/pulls.js";
@@ -49,6 +50,7 @@ export function createApp(services: Services, groups: RouteGroup[] = allRouteGro
   if (groups.includes("apiKeys")) api.route("/", apiKeyRoutes(services.apiKeys));
   if (groups.includes("pulls")) api.route("/", pullRoutes(services));
   if (groups.includes("records")) api.route("/", recordRoutes(services.records));
+  if (groups.includes("catalog")) api.route("/", catalogRoutes(services));
   if (groups.includes("ingest")) {
     api.route("/", ingestRoutes({ ...services, maxBodyBytes: services.config.ingestMaxBodyBytes }));
     api.route("/", schemaRoutes(services.schemas));

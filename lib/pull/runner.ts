@@ -45,12 +45,13 @@ export interface BegunPull {
 
 export const leaseName = (tenant: string, connectorId: string) => `pull#${tenant}#${connectorId}`;
 
-function runErrorOf(error: unknown, secrets: string[]): RunError {
+/** What a run (or a metadata sync) records of its failure: typed, scrubbed of the config's secrets. */
+export function runErrorOf(error: unknown, secrets: string[], what = "pull"): RunError {
   if (error instanceof SourceError) {
     return { type: error.type, message: scrubSecrets(error.message, secrets), ...(error.code ? { code: error.code } : {}) };
   }
   if (error instanceof SluiceError) return { type: "internal_error", message: scrubSecrets(error.message, secrets) };
-  return { type: "internal_error", message: "the pull failed unexpectedly; see the service log" };
+  return { type: "internal_error", message: `the ${what} failed unexpectedly; see the service log` };
 }
 
 export class PullRunner {

@@ -19,7 +19,9 @@ import { SchemaRegistry } from "../ingest/schemaRegistry.js";
 import { WebhookSecrets } from "../ingest/webhookSecrets.js";
 import { testConnection, type ConnectionTester } from "../pull/connectionTest.js";
 import type { Scheduler } from "../schedule/contract.js";
+import { createCatalogServices, type CatalogServices } from "../catalog/index.js";
 import type { Dispatcher } from "../dispatch/contract.js";
+import { TestLog } from "../health/testLog.js";
 import { InProcessDispatcher } from "../dispatch/inProcess.js";
 import { PullRunner } from "../pull/runner.js";
 import { RunRepository } from "../pull/runRepository.js";
@@ -46,6 +48,7 @@ export interface Services {
   ingestions: IngestionRepository;
   schemas: SchemaRegistry;
   webhookSecrets: WebhookSecrets;
+  catalog: CatalogServices;
 }
 
 /** KMS when a key id is configured, else the local ring from CONNECTOR_ENCRYPTION_KEY (or the local key file). */
@@ -73,6 +76,7 @@ export function createServices(input: {
   const table = config.controlTable;
   const connectorRepository = new ConnectorRepository(db, table);
   const tester = input.tester ?? testConnection;
+  const tests = new TestLog(db, table);
   // The runner needs the service and the service asks the runner: the closure is only called
   // after both exist.
   const connectors: ConnectorService = new ConnectorService({
@@ -81,6 +85,7 @@ export function createServices(input: {
     tester,
     settleInterrupted: (tenant: string, id: string): Promise<boolean> => runner.settleInterrupted(tenant, id),
     scheduler: input.scheduler,
+    testLog: tests,
   });
   const records = new RecordStore(db, config.recordsTable);
   const runs = new RunRepository(db, table);
@@ -97,6 +102,7 @@ export function createServices(input: {
   });
   const webhookSecrets = new WebhookSecrets(db, table, new EnvelopeCodec(input.keyProvider), config.webhookSecret);
   const dispatcher = input.dispatcher ?? new InProcessDispatcher();
+  const catalog = createCatalogServices({ db, table, connectors, connectorRepository, runs, tests, leases, logger, sampleSize: config.catalogSampleSize });
   return {
     config,
     logger,
@@ -114,5 +120,6 @@ export function createServices(input: {
     ingestions,
     schemas,
     webhookSecrets,
+    catalog,
   };
 }

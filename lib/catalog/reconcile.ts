@@ -1,0 +1,77 @@
+// Matches what a sync or import found with what the catalog holds for that connector and origin:
+// new entries are created, entries found again get last_seen_at (and count as updated when
+// their definition changed or they come back), entries not found are marked removed, never
+// deleted.
+import { createHash } from "node:crypto";
+import { entryId } from "./entryRepository.js";
+import type { CatalogItem, EntryDraft } from "./types.js";
+
+export interface Reconciled {
+  writes: CatalogItem[];
+  created: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+}
+
+// DynamoDB items stop at 400 KB: very long dbt descriptions and very wide tables are cut.
+const MAX_DESCRIPTION = 8_000;
+const MAX_COLUMN_DESCRIPTION = 1_000;
+const MAX_COLUMNS = 1_000;
+
+function bounded(draft: EntryDraft): EntryDraft {
+  return {
+    ...draft,
+    ...(draft.description !== undefined ? { description: draft.description.slice(0, MAX_DESCRIPTION) } : {}),
+    columns: draft.columns
+      .slice(0, MAX_COLUMNS)
+      .map((c) => (c.description !== undefined ? { ...c, description: c.description.slice(0, MAX_COLUMN_DESCRIPTION) } : c)),
+  };
+}
+
+function fingerprint(draft: EntryDraft): string {
+  const { key: _key, ...definition } = draft;
+  return createHash("sha256").update(JSON.stringify(definition)).digest("hex");
+}
+
+export function reconcile(
+  scope: { tenant: string; connectorId: string },
+  existing: CatalogItem[],
+  found: EntryDraft[],
+  now: string,
+): Reconciled {
+  const byId = new Map(existing.map((item) => [item.entry_id, item]));
+  const result: Reconciled = { writes: [], created: 0, updated: 0, unchanged: 0, removed: 0 };
+  const seen = new Set<string>();
+  for (const raw of found) {
+    const draft = bounded(raw);
+    const id = entryId(scope.connectorId, draft.origin, draft.key);
+    if (seen.has(id)) continue; // a source listing one relation twice
+    seen.add(id);
+    const { key: _key, ...definition } = draft;
+    const print = fingerprint(draft);
+    const before = byId.get(id);
+    if (!before) result.created++;
+    else if (before.removed || before.fingerprint !== print) result.updated++;
+    else result.unchanged++;
+    result.writes.push({
+      ...definition,
+      entry_id: id,
+      tenant: scope.tenant,
+      connector_id: scope.connectorId,
+      qualified_name: [draft.database, draft.schema, draft.name].filter(Boolean).join("."),
+      removed: false,
+      removed_at: null,
+      first_seen_at: before?.first_seen_at ?? now,
+      last_seen_at: now,
+      updated_at: before && before.fingerprint === print && !before.removed ? before.updated_at : now,
+      fingerprint: print,
+    });
+  }
+  for (const item of existing) {
+    if (seen.has(item.entry_id) || item.removed) continue;
+    result.removed++;
+    result.writes.push({ ...item, removed: true, removed_at: now, updated_at: now });
+  }
+  return result;
+}

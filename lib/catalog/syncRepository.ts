@@ -1,0 +1,59 @@
+// Sync records (the history of metadata syncs and manifest imports) in the control table:
+// pk TENANT#<t>, sk SYNC#<id> lists the tenant's, newest first (ids are ULIDs); GSI1
+// (TENANT#<t>#SYNCS#<connector>) lists one connector's.
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { NotFoundError } from "../errors.js";
+import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { GSI1 } from "../store/tables.js";
+import type { SyncRecord } from "./types.js";
+
+const partition = (tenant: string) => `TENANT#${tenant}`;
+const PREFIX = "SYNC#";
+const byConnector = (tenant: string, connectorId: string) => `TENANT#${tenant}#SYNCS#${connectorId}`;
+
+function strip(item: Record<string, unknown>): SyncRecord {
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...record } = item;
+  return record as unknown as SyncRecord;
+}
+
+export class SyncRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Writes the whole record (one sync writes its own record, so last write wins). */
+  async save(record: SyncRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: partition(record.tenant), sk: PREFIX + record.id, gsi1pk: byConnector(record.tenant, record.connector_id), gsi1sk: record.id, ...record },
+      }),
+    );
+  }
+
+  async get(tenant: string, id: string): Promise<SyncRecord> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: partition(tenant), sk: PREFIX + id }, ConsistentRead: true }));
+    if (!Item) throw new NotFoundError("sync", id);
+    return strip(Item);
+  }
+
+  /** Newest first, the tenant's or one connector's, with the total count of that history. */
+  async list(tenant: string, filter: { connectorId?: string; limit: number; cursor?: string }): Promise<Page<SyncRecord> & { total: number }> {
+    const query: Omit<QueryCommandInput, "TableName"> = filter.connectorId
+      ? { IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": byConnector(tenant, filter.connectorId) } }
+      : { KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)", ExpressionAttributeValues: { ":pk": partition(tenant), ":prefix": PREFIX } };
+    const key = filter.connectorId ? { attribute: "gsi1pk", value: byConnector(tenant, filter.connectorId) } : { attribute: "pk", value: partition(tenant) };
+    const page = await this.db.send(
+      new QueryCommand({ TableName: this.table, ...query, ScanIndexForward: false, Limit: filter.limit, ExclusiveStartKey: decodeCursor(filter.cursor, key) }),
+    );
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const counted = await this.db.send(new QueryCommand({ TableName: this.table, ...query, Select: "COUNT", ExclusiveStartKey: start }));
+      total += counted.Count ?? 0;
+      start = counted.LastEvaluatedKey;
+    } while (start);
+    return { items: (page.Items ?? []).map(strip), next_cursor: encodeCursor(page.LastEvaluatedKey), total };
+  }
+}

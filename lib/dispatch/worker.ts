@@ -1,0 +1,23 @@
+// What the worker function does with an event: resume a pull or a metadata sync begun by an HTTP
+// function (asynchronous invoke, `kind`), or run a scheduled pull (EventBridge Scheduler's
+// {tenant, connector_id}, which has no kind).
+import { resumePull, runScheduledPull } from "../pull/scheduled.js";
+import type { Services } from "../runtime/services.js";
+import type { ResumePullEvent, ResumeSyncEvent } from "./contract.js";
+
+export interface WorkerResult {
+  run_id?: string;
+  sync_id?: string;
+  status?: string;
+}
+
+export async function handleWorkerEvent(services: Services, event: unknown): Promise<WorkerResult> {
+  const kind = (event as { kind?: unknown } | null)?.kind;
+  if (kind === "sync") {
+    const sync = await services.catalog.sync.resumeEvent(event as ResumeSyncEvent);
+    return { sync_id: sync.id, status: sync.status };
+  }
+  const { runner, runs, logger } = services;
+  const run = kind === "resume" ? await resumePull(runner, event as ResumePullEvent) : await runScheduledPull({ runner, runs, logger }, event);
+  return run ? { run_id: run.run_id, status: run.status } : {};
+}

@@ -1,0 +1,101 @@
+// Catalog routes: metadata sync (background), the catalog, sync history, dbt manifest imports
+// and connector health.
+import { gunzipSync } from "node:zlib";
+import { Hono } from "hono";
+import type { CatalogServices } from "../../catalog/index.js";
+import { ManifestError } from "../../catalog/errors.js";
+import type { CatalogItem } from "../../catalog/types.js";
+import type { ConnectorService } from "../../connectors/service.js";
+import type { Dispatcher } from "../../dispatch/contract.js";
+import { PayloadTooLargeError, ValidationError } from "../../errors.js";
+import { parseJsonText, queryLimit } from "../body.js";
+import { describeBytes, readUploadedFile } from "../multipart.js";
+import type { AppEnv } from "../types.js";
+
+export const MAX_MANIFEST_BYTES = 50 * 1024 * 1024;
+
+export interface CatalogRouteDeps {
+  catalog: CatalogServices;
+  connectors: ConnectorService;
+  dispatcher: Dispatcher;
+}
+
+function view(item: CatalogItem) {
+  const { tenant: _t, fingerprint: _f, ...entry } = item;
+  return entry;
+}
+
+/** The manifest's JSON text; a gzip-compressed upload (smaller than API Gateway's limit) is inflated. */
+function manifestText(bytes: Uint8Array): string {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_MANIFEST_BYTES });
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        throw new PayloadTooLargeError(`manifest_file inflates beyond the limit of ${describeBytes(MAX_MANIFEST_BYTES)}`, describeBytes(MAX_MANIFEST_BYTES));
+      }
+      throw new ManifestError(`manifest_file looks gzip-compressed but does not inflate: ${(error as Error).message}`);
+    }
+  }
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === "") throw new ManifestError("manifest_file is empty; send dbt's target/manifest.json");
+  return text;
+}
+
+function parseManifest(text: string): unknown {
+  try {
+    return parseJsonText(text);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ManifestError(`manifest_file is not valid JSON: ${error.message}`, error.details);
+    throw error;
+  }
+}
+
+export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { catalog } = deps;
+
+  app.post("/connectors/:id/sync", async (c) => {
+    const begun = await catalog.sync.begin(c.get("principal").tenant, c.req.param("id"));
+    await deps.dispatcher.dispatch(catalog.sync.job(begun));
+    return c.json({ job_id: begun.record.id, status: "running", started_at: begun.record.started_at }, 202);
+  });
+
+  app.post("/connectors/:id/dbt-manifest", async (c) => {
+    const tenant = c.get("principal").tenant;
+    const id = c.req.param("id");
+    await deps.connectors.get(tenant, id); // 404 before reading a large body for nothing
+    const manifest = parseManifest(manifestText(await readUploadedFile(c, "manifest_file", MAX_MANIFEST_BYTES)));
+    const { tenant: _t, ...record } = await catalog.sync.importManifest(tenant, id, manifest);
+    return c.json({ job_id: record.id, ...record });
+  });
+
+  app.get("/sync-history", async (c) => {
+    const tenant = c.get("principal").tenant;
+    const connectorId = c.req.query("connector_id") || undefined;
+    if (connectorId) await deps.connectors.get(tenant, connectorId);
+    const page = await catalog.syncs.list(tenant, { connectorId, limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") });
+    return c.json({ items: page.items.map(({ tenant: _t, ...record }) => record), total: page.total, next_cursor: page.next_cursor });
+  });
+
+  app.get("/sync-history/:id", async (c) => {
+    const { tenant: _t, ...record } = await catalog.syncs.get(c.get("principal").tenant, c.req.param("id"));
+    return c.json(record);
+  });
+
+  app.get("/catalog", async (c) => {
+    const tenant = c.get("principal").tenant;
+    const connectorId = c.req.query("connector_id") || undefined;
+    if (connectorId) await deps.connectors.get(tenant, connectorId);
+    const q = c.req.query("q");
+    if (q !== undefined && q.length > 200) throw new ValidationError("q must be at most 200 characters", "q");
+    const page = await catalog.entries.list(tenant, { connectorId, q: q || undefined, limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") });
+    return c.json({ items: page.items.map(view), next_cursor: page.next_cursor });
+  });
+
+  app.get("/catalog/:entryId", async (c) => c.json(view(await catalog.entries.get(c.get("principal").tenant, c.req.param("entryId")))));
+
+  app.get("/connectors/:id/health", async (c) => c.json(await catalog.health.of(c.get("principal").tenant, c.req.param("id"))));
+
+  return app;
+}
