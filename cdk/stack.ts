@@ -1,32 +1,54 @@
-// The Sluice stack: HTTP API → one Lambda per route group, DynamoDB tables (control, records),
-// a KMS key for the connector envelopes. Scheduling and the pull worker join as they land.
-import path from "node:path";
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+// The Sluice stack: an HTTP API with one Lambda per route group, the pull worker (asynchronous
+// invokes and the EventBridge Scheduler target), DynamoDB tables (control, records), a KMS key
+// for the credential envelopes, the schedule group and the role Scheduler assumes. Every
+// function gets only the actions and resources it uses.
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { CorsHttpMethod, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, Billing, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
+import { WEBHOOK_SECRET_CONTEXT_ID } from "../lib/ingest/webhookSecrets.js";
 import { TTL_ATTRIBUTE } from "../lib/store/tables.js";
+import { SluiceFunction } from "./sluiceFunction.js";
 
 export interface SluiceStackProps extends StackProps {
   stage: string;
   corsOrigins: string[];
   deletionProtection: boolean;
+  logRetention?: RetentionDays;
 }
 
-const root = path.resolve(import.meta.dirname, "..");
+/** Which paths reach which function. The pull route is more specific than the connectors proxy. */
+export const ROUTES = {
+  connectors: [
+    "ANY /api/v1/connectors",
+    "ANY /api/v1/connectors/{proxy+}",
+    "ANY /api/v1/connector-types",
+    "ANY /api/v1/api-keys",
+    "ANY /api/v1/api-keys/{proxy+}",
+    "ANY /api/v1/runs/{proxy+}",
+    "ANY /api/v1/catalog",
+    "ANY /api/v1/catalog/{proxy+}",
+    "ANY /api/v1/sync-history",
+  ],
+  pull: ["POST /api/v1/connectors/{id}/pull"],
+  ingest: ["ANY /api/v1/ingest/{proxy+}", "ANY /api/v1/schemas/{proxy+}", "ANY /api/v1/ingestions/{proxy+}", "ANY /api/v1/records/{proxy+}"],
+  webhook: ["ANY /api/v1/webhooks/{proxy+}"],
+} as const;
 
 export class SluiceStack extends Stack {
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
     const removalPolicy = props.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     const envelopeKey = new Key(this, "EnvelopeKey", {
-      description: `Sluice ${props.stage}: connector credential envelopes`,
+      description: `Sluice ${props.stage}: connector credential and webhook secret envelopes`,
       enableKeyRotation: true,
       removalPolicy,
     });
@@ -52,52 +74,100 @@ export class SluiceStack extends Stack {
     });
     const records = new TableV2(this, "RecordsTable", keyed);
 
+    const scheduleGroup = new ScheduleGroup(this, "ScheduleGroup", { scheduleGroupName: `sluice-${props.stage}`, removalPolicy });
+    const schedulerRole = new Role(this, "SchedulerRole", {
+      description: "Assumed by EventBridge Scheduler to start scheduled pulls on the pull worker",
+      assumedBy: new ServicePrincipal("scheduler.amazonaws.com", {
+        conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } },
+      }),
+    });
+
     const environment = {
       CONTROL_TABLE: control.tableName,
       RECORDS_TABLE: records.tableName,
       KMS_KEY_ID: envelopeKey.keyArn,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    const lambda = (name: string, entry: string) =>
-      new NodejsFunction(this, name, {
-        entry: path.join(root, "functions", entry),
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        memorySize: 512,
-        timeout: Duration.seconds(29),
-        environment,
-        logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy }),
-        bundling: {
-          format: OutputFormat.ESM,
-          minify: true,
-          sourceMap: false,
-          target: "node22",
-          // ESM bundles of CommonJS dependencies still call require().
-          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        },
+    const fn = (name: string, entry: string, description: string, extra: Partial<Pick<ConstructorParameters<typeof SluiceFunction>[2], "memorySize" | "timeout" | "environment">> = {}) =>
+      new SluiceFunction(this, name, {
+        entry,
+        description,
+        logRetention,
+        removalPolicy,
+        memorySize: extra.memorySize,
+        timeout: extra.timeout,
+        environment: { ...environment, ...extra.environment },
       });
 
-    const connectors = lambda("ConnectorsFunction", "connectors.ts");
-    control.grantReadWriteData(connectors);
-    // Create and update seal envelopes (GenerateDataKey); PATCH with kept secrets opens them (Decrypt).
+    // The worker runs pulls and metadata syncs to the end: Lambda's longest timeout.
+    const worker = fn("PullWorkerFunction", "pullWorker.ts", "Sluice: runs pulls and syncs (async invokes, EventBridge Scheduler)", {
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+    });
+    const workerEnvironment = { PULL_WORKER_ARN: worker.functionArn };
+    const connectors = fn("ConnectorsFunction", "connectors.ts", "Sluice: connectors, API keys, tests, runs, catalog, health", {
+      environment: { ...workerEnvironment, SCHEDULE_GROUP: scheduleGroup.scheduleGroupName, SCHEDULER_ROLE_ARN: schedulerRole.roleArn },
+    });
+    const pull = fn("PullFunction", "pull.ts", "Sluice: POST /connectors/{id}/pull, handed to the worker", { environment: workerEnvironment });
+    const ingest = fn("IngestFunction", "ingest.ts", "Sluice: batch and NDJSON ingestion, schemas, ingestions, records");
+    const webhook = fn("WebhookFunction", "webhook.ts", "Sluice: HMAC-signed webhook ingestion");
+
+    // DynamoDB: the control table for every function; the records table where records are
+    // written or read (never by the connectors or pull functions).
+    for (const f of [worker, connectors, pull, ingest, webhook]) control.grantReadWriteData(f);
+    for (const f of [worker, ingest, webhook]) records.grantReadWriteData(f);
+
+    // KMS: connectors seal envelopes (create, update) and open them (connection tests, PATCH
+    // keeping a secret); the worker opens them to connect. The webhook function may only touch
+    // webhook-secret envelopes: KMS checks the encryption context against the condition.
     envelopeKey.grant(connectors, "kms:GenerateDataKey", "kms:Decrypt");
+    envelopeKey.grant(worker, "kms:Decrypt");
+    webhook.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+        resources: [envelopeKey.keyArn],
+        conditions: { StringEquals: { "kms:EncryptionContext:connector_id": WEBHOOK_SECRET_CONTEXT_ID } },
+      }),
+    );
+
+    // Lambda: the HTTP functions hand pulls and syncs to the worker; Scheduler invokes only it.
+    for (const grantee of [pull, connectors, schedulerRole]) worker.grantInvoke(grantee);
+
+    // Scheduler: only the connectors function manages schedules, only in this group, and may
+    // pass only the scheduler role, only to Scheduler.
+    connectors.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"],
+        resources: [Stack.of(this).formatArn({ service: "scheduler", resource: "schedule", resourceName: `${scheduleGroup.scheduleGroupName}/*` })],
+      }),
+    );
+    connectors.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["iam:PassRole"],
+        resources: [schedulerRole.roleArn],
+        conditions: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+      }),
+    );
 
     const api = new HttpApi(this, "HttpApi", {
       apiName: `sluice-${props.stage}`,
       corsPreflight: props.corsOrigins.length
-        ? {
-            allowOrigins: props.corsOrigins,
-            allowHeaders: ["authorization", "content-type"],
-            allowMethods: [CorsHttpMethod.ANY],
-          }
+        ? { allowOrigins: props.corsOrigins, allowHeaders: ["authorization", "content-type", "x-webhook-signature", "x-webhook-timestamp"], allowMethods: [CorsHttpMethod.ANY] }
         : undefined,
     });
-    const connectorsIntegration = new HttpLambdaIntegration("ConnectorsIntegration", connectors);
-    for (const routePath of ["/api/v1/connectors", "/api/v1/connectors/{proxy+}", "/api/v1/connector-types", "/api/v1/api-keys", "/api/v1/api-keys/{proxy+}"]) {
-      api.addRoutes({ path: routePath, methods: [HttpMethod.ANY], integration: connectorsIntegration });
+    const targets: Record<keyof typeof ROUTES, IFunction> = { connectors, pull, ingest, webhook };
+    for (const [group, routeKeys] of Object.entries(ROUTES) as [keyof typeof ROUTES, readonly string[]][]) {
+      const integration = new HttpLambdaIntegration(`${group}Integration`, targets[group]);
+      for (const routeKey of routeKeys) {
+        const [method, path] = routeKey.split(" ") as [string, string];
+        api.addRoutes({ path, methods: [method as HttpMethod], integration });
+      }
     }
 
-    new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint });
-    new CfnOutput(this, "ControlTableName", { value: control.tableName });
+    new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint, description: "Base URL; the API is under /api/v1" });
+    new CfnOutput(this, "ControlTableName", { value: control.tableName, description: "For `npm run keys` against this deployment" });
+    new CfnOutput(this, "RecordsTableName", { value: records.tableName });
+    new CfnOutput(this, "EnvelopeKeyArn", { value: envelopeKey.keyArn, description: "KMS_KEY_ID for `npm run keys -- rotate`" });
+    new CfnOutput(this, "Region", { value: Aws.REGION });
   }
 }

@@ -6,8 +6,8 @@ import type { Envelope, EnvelopeCodec } from "../crypto/envelope.js";
 import { NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
 
-/** The envelope's encryption context names the tenant and this fixed id in place of a connector. */
-const CONTEXT_ID = "webhook-secret";
+/** The envelope's encryption context names the tenant and this fixed id in place of a connector (the CDK stack conditions the webhook function's KMS grant on it). */
+export const WEBHOOK_SECRET_CONTEXT_ID = "webhook-secret";
 const key = (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: "WEBHOOK_SECRET" });
 
 export interface WebhookSecretStatus {
@@ -28,7 +28,7 @@ export class WebhookSecrets {
   ) {}
 
   async set(tenant: string, secret: string): Promise<WebhookSecretStatus> {
-    const envelope = await this.envelopes.seal(secret, { tenant, connector_id: CONTEXT_ID });
+    const envelope = await this.envelopes.seal(secret, { tenant, connector_id: WEBHOOK_SECRET_CONTEXT_ID });
     const updated_at = this.now().toISOString();
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key(tenant), envelope, updated_at } }));
     this.opened.delete(tenant);
@@ -58,7 +58,7 @@ export class WebhookSecrets {
     const envelope = item.envelope as Envelope;
     const cached = this.opened.get(tenant);
     if (cached?.token === envelope.token) return cached.secret;
-    const secret = await this.envelopes.open<string>(envelope, { tenant, connector_id: CONTEXT_ID });
+    const secret = await this.envelopes.open<string>(envelope, { tenant, connector_id: WEBHOOK_SECRET_CONTEXT_ID });
     this.opened.set(tenant, { token: envelope.token, secret });
     return secret;
   }

@@ -1,21 +1,67 @@
-// The CDK stack as synthesised: tables with PITR and TTL, a rotating KMS key, and each route
-// reaching its function.
+// The CDK stack as synthesised: every route reaches its function, tables with PITR and TTL, a
+// rotating KMS key, the scheduler wiring, and least privilege (no DynamoDB, KMS, Lambda or IAM
+// action on "*", KMS and Scheduler rights only where they are used).
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SluiceStack } from "../../../cdk/stack.js";
+import { ROUTES, SluiceStack } from "../../../cdk/stack.js";
 
-let template: Template;
-beforeAll(() => {
-  const app = new App();
-  const stack = new SluiceStack(app, "sluice-test", {
-    env: { region: "eu-west-1", account: "123456789012" },
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const FUNCTIONS = ["ConnectorsFunction", "PullFunction", "PullWorkerFunction", "IngestFunction", "WebhookFunction"] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+const ROUTE_TARGETS: Record<keyof typeof ROUTES, FunctionName> = {
+  connectors: "ConnectorsFunction",
+  pull: "PullFunction",
+  ingest: "IngestFunction",
+  webhook: "WebhookFunction",
+};
+
+function synth(deletionProtection: boolean): Template {
+  const stack = new SluiceStack(new App(), "sluice-test", {
+    env: { region: "eu-central-1", account: "123456789012" },
     stage: "test",
     corsOrigins: ["https://app.example.com"],
-    deletionProtection: true,
+    deletionProtection,
   });
-  template = Template.fromStack(stack);
-}, 120_000);
+  return Template.fromStack(stack);
+}
+
+let template: Template;
+let resources: Record<string, Resource>;
+beforeAll(() => {
+  template = synth(true);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+}, 180_000);
+
+/** Logical id of a top-level construct's resource: its id and CDK's 8-digit hash. */
+function logicalId(name: string, type: string): string {
+  const pattern = new RegExp(`^${name}[0-9A-F]{8}$`);
+  const found = Object.entries(resources).filter(([id, r]) => r.Type === type && pattern.test(id));
+  expect(found, `${type} ${name}`).toHaveLength(1);
+  return found[0]![0];
+}
+
+/** Every statement of the policies attached to a role (by the role's logical id). */
+function statementsOfRole(roleId: string): Statement[] {
+  return Object.values(resources)
+    .filter((r) => r.Type === "AWS::IAM::Policy" && (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function statementsOf(fn: FunctionName): Statement[] {
+  const role = resources[logicalId(fn, "AWS::Lambda::Function")]!.Properties.Role as { "Fn::GetAtt": [string, string] };
+  return statementsOfRole(role["Fn::GetAtt"][0]);
+}
+
+const actions = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const refersTo = (value: unknown, id: string) => JSON.stringify(value).includes(`"${id}"`);
 
 describe("SluiceStack", () => {
   it("has two on-demand tables with point-in-time recovery, TTL and deletion protection", () => {
@@ -27,14 +73,124 @@ describe("SluiceStack", () => {
     });
   });
 
+  it("makes deletion protection a choice", () => {
+    const unprotected = synth(false);
+    unprotected.allResourcesProperties("AWS::DynamoDB::GlobalTable", {
+      Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
+    });
+    unprotected.allResources("AWS::DynamoDB::GlobalTable", { DeletionPolicy: "Delete" });
+    template.allResources("AWS::DynamoDB::GlobalTable", { DeletionPolicy: "Retain" });
+  }, 180_000);
+
   it("has a KMS key with rotation for the envelopes", () => {
+    template.resourceCountIs("AWS::KMS::Key", 1);
     template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
   });
 
-  it("routes the connector paths to the connectors function (Node 22, arm64)", () => {
-    const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties.RouteKey);
-    expect(routes).toEqual(expect.arrayContaining(["ANY /api/v1/connectors", "ANY /api/v1/connectors/{proxy+}", "ANY /api/v1/connector-types", "ANY /api/v1/api-keys"]));
-    template.hasResourceProperties("AWS::Lambda::Function", { Runtime: "nodejs22.x", Architectures: ["arm64"] });
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://app.example.com"] }) });
+  it("runs every function on Node 22, arm64, ESM bundles, with a log group that expires", () => {
+    for (const fn of FUNCTIONS) {
+      const props = resources[logicalId(fn, "AWS::Lambda::Function")]!.Properties;
+      expect(props.Runtime).toBe("nodejs22.x");
+      expect(props.Architectures).toEqual(["arm64"]);
+      expect(props.Handler).toBe("index.handler");
+      expect(JSON.stringify(props.LoggingConfig)).toContain(`${fn}Logs`);
+    }
+    template.resourceCountIs("AWS::Logs::LogGroup", FUNCTIONS.length);
+    template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
+  });
+
+  it("routes every path to its function", () => {
+    const routes = Object.values(resources).filter((r) => r.Type === "AWS::ApiGatewayV2::Route");
+    const expected = Object.values(ROUTES).flat();
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...expected].sort());
+    for (const [group, routeKeys] of Object.entries(ROUTES) as [keyof typeof ROUTES, readonly string[]][]) {
+      const fnId = logicalId(ROUTE_TARGETS[group], "AWS::Lambda::Function");
+      for (const routeKey of routeKeys) {
+        const route = routes.find((r) => r.Properties.RouteKey === routeKey)!;
+        const integrationId = (route.Properties.Target["Fn::Join"][1] as unknown[]).map((part) => (part as { Ref?: string }).Ref).find(Boolean)!;
+        expect(refersTo(resources[integrationId]!.Properties.IntegrationUri, fnId), `${routeKey} → ${ROUTE_TARGETS[group]}`).toBe(true);
+      }
+    }
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { Name: "sluice-test", CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://app.example.com"] }) });
+  });
+
+  it("wires each function's environment to the tables, the key, the worker and the schedule group", () => {
+    const env = (fn: FunctionName) => resources[logicalId(fn, "AWS::Lambda::Function")]!.Properties.Environment.Variables as Record<string, unknown>;
+    const workerId = logicalId("PullWorkerFunction", "AWS::Lambda::Function");
+    for (const fn of FUNCTIONS) expect(Object.keys(env(fn))).toEqual(expect.arrayContaining(["CONTROL_TABLE", "RECORDS_TABLE", "KMS_KEY_ID"]));
+    for (const fn of ["ConnectorsFunction", "PullFunction"] as const) expect(refersTo(env(fn).PULL_WORKER_ARN, workerId)).toBe(true);
+    expect(env("ConnectorsFunction").SCHEDULE_GROUP).toBe("sluice-test");
+    expect(refersTo(env("ConnectorsFunction").SCHEDULER_ROLE_ARN, logicalId("SchedulerRole", "AWS::IAM::Role"))).toBe(true);
+    for (const fn of ["IngestFunction", "WebhookFunction", "PullWorkerFunction"] as const) expect(env(fn).SCHEDULER_ROLE_ARN).toBeUndefined();
+    template.hasResourceProperties("AWS::Scheduler::ScheduleGroup", { Name: "sluice-test" });
+  });
+
+  it("grants no DynamoDB, KMS, Lambda or IAM action on *", () => {
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === "AWS::IAM::Policy")
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      if (!actions([statement]).some((action) => /^(dynamodb|kms|lambda|iam|scheduler):/.test(action))) continue;
+      const list = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      for (const resource of list) expect(resource, JSON.stringify(statement)).not.toBe("*");
+    }
+  });
+
+  it("lets only the functions that open sources decrypt envelopes; the webhook function only its own secrets", () => {
+    const keyId = logicalId("EnvelopeKey", "AWS::KMS::Key");
+    const kms = (fn: FunctionName) => statementsOf(fn).filter((s) => actions([s]).some((a) => a.startsWith("kms:")));
+    expect(actions(kms("ConnectorsFunction")).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(actions(kms("PullWorkerFunction"))).toEqual(["kms:Decrypt"]);
+    expect(kms("PullFunction")).toEqual([]);
+    expect(kms("IngestFunction")).toEqual([]);
+    const webhook = kms("WebhookFunction");
+    expect(webhook).toHaveLength(1);
+    expect(webhook[0]!.Condition).toEqual({ StringEquals: { "kms:EncryptionContext:connector_id": "webhook-secret" } });
+    for (const fn of ["ConnectorsFunction", "PullWorkerFunction", "WebhookFunction"] as const) {
+      for (const statement of kms(fn)) expect(refersTo(statement.Resource, keyId)).toBe(true);
+    }
+  });
+
+  it("lets only the connectors function manage schedules, in its group, passing only the scheduler role", () => {
+    for (const fn of FUNCTIONS) {
+      const scheduling = actions(statementsOf(fn)).filter((a) => a.startsWith("scheduler:") || a === "iam:PassRole");
+      if (fn === "ConnectorsFunction") expect(scheduling).toEqual(expect.arrayContaining(["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "iam:PassRole"]));
+      else expect(scheduling, fn).toEqual([]);
+    }
+    const statements = statementsOf("ConnectorsFunction");
+    const schedules = statements.find((s) => actions([s]).includes("scheduler:CreateSchedule"))!;
+    expect(JSON.stringify(schedules.Resource)).toContain(":schedule/sluice-test/*");
+    const passRole = statements.find((s) => actions([s]).includes("iam:PassRole"))!;
+    expect(refersTo(passRole.Resource, logicalId("SchedulerRole", "AWS::IAM::Role"))).toBe(true);
+    expect(passRole.Condition).toEqual({ StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } });
+  });
+
+  it("gives the scheduler role to Scheduler only, allowed to invoke only the worker", () => {
+    const roleId = logicalId("SchedulerRole", "AWS::IAM::Role");
+    const trust = resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement as Statement[];
+    expect(trust).toHaveLength(1);
+    expect(trust[0]).toMatchObject({ Action: "sts:AssumeRole", Principal: { Service: "scheduler.amazonaws.com" } });
+    const statements = statementsOfRole(roleId);
+    expect(actions(statements)).toEqual(["lambda:InvokeFunction"]);
+    const workerId = logicalId("PullWorkerFunction", "AWS::Lambda::Function");
+    const targets = statements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    for (const target of targets) expect(refersTo(target, workerId), JSON.stringify(target)).toBe(true);
+  });
+
+  it("lets the HTTP functions invoke only the worker, and the data plane alone write records", () => {
+    const workerId = logicalId("PullWorkerFunction", "AWS::Lambda::Function");
+    const recordsId = logicalId("RecordsTable", "AWS::DynamoDB::GlobalTable");
+    for (const fn of FUNCTIONS) {
+      const invokes = statementsOf(fn).filter((s) => actions([s]).includes("lambda:InvokeFunction"));
+      if (fn === "ConnectorsFunction" || fn === "PullFunction") {
+        expect(invokes).toHaveLength(1);
+        expect(refersTo(invokes[0]!.Resource, workerId)).toBe(true);
+      } else {
+        expect(invokes, fn).toEqual([]);
+      }
+      const touchesRecords = statementsOf(fn).some((s) => refersTo(s.Resource, recordsId));
+      expect(touchesRecords, fn).toBe(["PullWorkerFunction", "IngestFunction", "WebhookFunction"].includes(fn));
+    }
   });
 });

@@ -1,0 +1,86 @@
+// One Lambda per route group: a NodejsFunction (esbuild, ESM, arm64) whose bundle is split so
+// each source driver is its own chunk, loaded on first use: a function pays at cold start only
+// for the drivers it opens (the pull, ingest and webhook functions open none).
+import path from "node:path";
+import { Duration, type RemovalPolicy } from "aws-cdk-lib";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+
+export const projectRoot = path.resolve(import.meta.dirname, "..");
+
+// ESM bundles of CommonJS dependencies still call require().
+const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+const TARGET = "node22";
+const EXTERNALS = ["@aws-sdk/*", "@smithy/*"]; // in the Lambda runtime
+
+export interface SluiceFunctionProps {
+  /** The handler file under functions/. */
+  entry: string;
+  description: string;
+  environment: Record<string, string>;
+  memorySize?: number;
+  timeout?: Duration;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+export class SluiceFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: SluiceFunctionProps) {
+    const entry = path.join(projectRoot, "functions", props.entry);
+    super(scope, id, {
+      entry,
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, "package-lock.json"),
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      environment: props.environment,
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy }),
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: false,
+        target: TARGET,
+        externalModules: EXTERNALS,
+        banner: REQUIRE_SHIM,
+        logLevel: LogLevel.ERROR, // its single file is replaced below; its size warning is noise
+        // NodejsFunction bundles to one --outfile, which esbuild cannot split. The hook bundles
+        // the same entry again with code splitting into the asset, replacing that single file.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [splitBundleCommand(entry, outputDir)],
+        },
+      },
+    });
+  }
+}
+
+function splitBundleCommand(entry: string, outputDir: string): string {
+  const esbuild = path.join(projectRoot, "node_modules", ".bin", "esbuild");
+  const args = [
+    entry,
+    "--bundle",
+    "--splitting",
+    "--platform=node",
+    "--format=esm",
+    `--target=${TARGET}`,
+    "--minify",
+    `--outdir=${outputDir}`,
+    "--entry-names=index",
+    "--chunk-names=chunks/[name]-[hash]",
+    "--out-extension:.js=.mjs",
+    "--log-level=warning",
+    ...EXTERNALS.map((name) => `--external:${name}`),
+    `--banner:js=${REQUIRE_SHIM}`,
+  ];
+  return [esbuild, ...args].map(shellQuote).join(" ");
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
