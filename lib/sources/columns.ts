@@ -35,8 +35,10 @@ export class SampledFields {
     this.items = count;
   }
 
+  /** The key first, then by name: a sample's order is random, the catalog's should not be. */
   columns(primaryKey?: string): CatalogColumn[] {
-    return [...this.fields].map(([name, info]) => ({
+    const order = ([a]: [string, unknown], [b]: [string, unknown]) => Number(b === primaryKey) - Number(a === primaryKey) || a.localeCompare(b);
+    return [...this.fields].sort(order).map(([name, info]) => ({
       name,
       // Several types ("int|string") when the sample disagrees with itself.
       data_type: [...info.types].filter((t) => t !== "null").sort().join("|") || "null",

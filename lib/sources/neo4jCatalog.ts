@@ -55,13 +55,15 @@ export async function discoverNeo4j(run: Run, sampleSize = DEFAULT_GRAPH_SAMPLE)
     (await names(run, "db.relationshipTypes", "relationshipType")) ??
     (await sampledNames(run, "MATCH ()-[r]->() WITH r LIMIT 10000 RETURN type(r) AS name"));
   const entries: CatalogEntry[] = [];
+  // A label or type whose last node or relationship is gone may still be listed by the server
+  // (its token stays): with nothing carrying it, it is not in the graph any more.
   for (const label of labels) {
     const { fields, count } = await describe(run, `MATCH (x:${quote(label)})`, sampleSize);
-    entries.push({ kind: "label", name: label, columns: fields.columns(), row_estimate: count });
+    if (count > 0) entries.push({ kind: "label", name: label, columns: fields.columns(), row_estimate: count });
   }
   for (const type of types) {
     const { fields, count } = await describe(run, `MATCH ()-[x:${quote(type)}]->()`, sampleSize);
-    entries.push({ kind: "relationship", name: type, columns: fields.columns(), row_estimate: count });
+    if (count > 0) entries.push({ kind: "relationship", name: type, columns: fields.columns(), row_estimate: count });
   }
   return entries;
 }
