@@ -1,0 +1,217 @@
+// dbt connectors and manifest imports over HTTP: the real jaffle_shop v9 manifest and a v12 one
+// built from dbt's published schema, links to tables a PostgreSQL sync discovered, removed
+// marking, and every way an upload can be wrong (each a 4xx that changes nothing).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syncLeaseName } from "../../../lib/catalog/syncRunner.js";
+import { catalogOf, syncAndWait } from "../../support/catalogSuite.js";
+import { startHarness, type Harness } from "../../support/harness.js";
+import { startPostgres, type PostgresServer } from "../../support/servers/postgres.js";
+
+const fixtures = path.resolve(import.meta.dirname, "../../fixtures/dbt");
+const v9 = readFileSync(path.join(fixtures, "jaffle_shop.manifest.v9.json"), "utf8");
+const v12Text = readFileSync(path.join(fixtures, "jaffle_shop.manifest.v12.json"), "utf8");
+
+let h: Harness;
+let server: PostgresServer;
+let pgConnector: string;
+let v12: string;
+
+async function upload(connectorId: string, body: BodyInit | null, init: { field?: string; contentType?: string; key?: string } = {}) {
+  let payload: BodyInit | null = body;
+  const headers: Record<string, string> = { authorization: `Bearer ${init.key ?? h.ownerKey}` };
+  if (init.contentType) headers["content-type"] = init.contentType;
+  else {
+    const form = new FormData();
+    form.append(init.field ?? "manifest_file", new Blob([body as BlobPart]), "manifest.json");
+    payload = form;
+  }
+  const response = await fetch(`${h.url}/api/v1/connectors/${connectorId}/dbt-manifest`, { method: "POST", headers, body: payload });
+  const text = await response.text();
+  h.responses.push(text);
+  return { status: response.status, body: JSON.parse(text), text };
+}
+
+async function dbtConnector(name: string): Promise<string> {
+  const created = await h.request("POST", "/api/v1/connectors", { body: { name, connector_type: "dbt", connection_config: { project_name: "analytics" } } });
+  expect(created.status, created.text).toBe(201);
+  return created.body.id;
+}
+
+beforeAll(async () => {
+  server = await startPostgres();
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  await client.query("DROP SCHEMA IF EXISTS jaffle CASCADE");
+  await client.query("DROP SCHEMA IF EXISTS raw CASCADE");
+  await client.query("CREATE SCHEMA jaffle");
+  await client.query("CREATE SCHEMA raw");
+  await client.query("CREATE TABLE jaffle.customers (customer_id integer PRIMARY KEY, first_name text, number_of_orders bigint)");
+  await client.query("CREATE VIEW jaffle.stg_customers AS SELECT customer_id, first_name FROM jaffle.customers");
+  await client.query("CREATE TABLE jaffle.raw_payments (id integer, amount integer)");
+  await client.query("CREATE TABLE raw.raw_customers (id integer, first_name text)");
+  await client.end();
+  // The hand-built manifest names its warehouse "analytics"; here it is the test server's database.
+  v12 = v12Text.replaceAll('"analytics"', JSON.stringify(server.database));
+  h = await startHarness();
+  const created = await h.request("POST", "/api/v1/connectors", {
+    body: { name: "warehouse", connector_type: "postgresql", collection: "w", record_type: "row", connection_config: { dsn: server.url }, query: "SELECT 1" },
+  });
+  pgConnector = created.body.id;
+  expect((await syncAndWait(h, pgConnector)).status).toBe("completed");
+}, 180_000);
+afterAll(async () => {
+  await h?.close();
+  await server?.stop();
+});
+
+describe("dbt connectors", () => {
+  it("take the Qarion body, show no pull settings, and are in the connector-types catalogue", async () => {
+    const id = await dbtConnector("dbt Cloud");
+    const view = (await h.request("GET", `/api/v1/connectors/${id}`)).body;
+    expect(view).toMatchObject({ id, name: "dbt Cloud", connector_type: "dbt", connection_config: { project_name: "analytics" }, status: "active" });
+    for (const field of ["collection", "record_type", "query", "schedule", "batch_size"]) expect(view).not.toHaveProperty(field);
+    const types = (await h.request("GET", "/api/v1/connector-types")).body.items;
+    const dbt = types.find((t: any) => t.type === "dbt");
+    expect(dbt).toMatchObject({ category: "transformation", auth_type: "none", features: ["dbt_manifest"] });
+    expect(dbt.config_schema.properties.project_name.type).toBe("string");
+    expect((await h.request("GET", "/api/v1/connectors?type=dbt&include_available=false")).body.items.map((c: any) => c.id)).toContain(id);
+  });
+
+  it("refuse pull, connection test and sync with a clear 400, and pull-only fields on create or update", async () => {
+    const id = await dbtConnector("dbt refusals");
+    for (const action of ["pull", "test", "sync"]) {
+      const response = await h.request("POST", `/api/v1/connectors/${id}/${action}`);
+      expect(response.status, `${action}: ${response.text}`).toBe(400);
+      expect(response.body).toMatchObject({ error: "validation_error", field: "connector_type" });
+      expect(response.body.message).toMatch(/dbt-manifest/);
+    }
+    const withQuery = await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { query: "SELECT 1" } });
+    expect(withQuery.status).toBe(400);
+    expect(withQuery.body.field).toBe("query");
+    expect((await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { name: "renamed" } })).body.name).toBe("renamed");
+    const scheduled = await h.request("POST", "/api/v1/connectors", { body: { name: "x", connector_type: "dbt", schedule: "0 2 * * *" } });
+    expect(scheduled.status).toBe(400);
+    expect(scheduled.body.field).toBe("schedule");
+    expect((await h.request("GET", "/api/v1/sync-history?connector_id=" + id)).body.total).toBe(0);
+  });
+});
+
+describe("dbt manifest imports", () => {
+  it("imports the real v9 manifest: models and sources with depends_on; a re-import changes nothing", async () => {
+    const id = await dbtConnector("jaffle v9");
+    const first = await upload(id, v9);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body).toMatchObject({
+      job_id: expect.stringMatching(/^sync_/), kind: "dbt_manifest", status: "completed", connector_id: id, connector_name: "jaffle v9",
+      products_created: 7, products_updated: 0, products_removed: 0, products_linked: 0,
+      manifest: { dbt_schema_version: "https://schemas.getdbt.com/dbt/manifest/v9.json", dbt_version: "1.5.1", adapter_type: "snowflake" },
+    });
+    const entries = await catalogOf(h, id);
+    expect(entries.map((e) => e.kind).sort()).toEqual(["model", "model", "model", "model", "source", "source", "source"]);
+    const facts = entries.find((e) => e.name === "fact_orders");
+    expect(facts).toMatchObject({
+      origin: "dbt", database: "ANALYTICS", schema: "DEV", qualified_name: "ANALYTICS.DEV.fact_orders", removed: false,
+      depends_on: { nodes: ["model.jaffle_shop.stg_orders", "model.jaffle_shop.stg_payments", "model.jaffle_shop.stg_customers"], macros: [] },
+      dbt: { unique_id: "model.jaffle_shop.fact_orders", package_name: "jaffle_shop", materialized: "view", relation_name: "ANALYTICS.DEV.fact_orders" },
+    });
+    expect(entries.find((e) => e.kind === "source" && e.name === "payment")).toMatchObject({ schema: "jaffle_shop_raw", dbt: { relation: "payment" } });
+    const again = await upload(id, v9);
+    expect(again.body).toMatchObject({ products_created: 0, products_updated: 0, products_removed: 0, products_unchanged: 7 });
+    const history = await h.request("GET", `/api/v1/sync-history?connector_id=${id}`);
+    expect(history.body.total).toBe(2);
+    expect(history.body.items[0]).toMatchObject({ id: again.body.job_id, connector_name: "jaffle v9", status: "completed", error: null });
+  });
+
+  it("imports a v12 manifest with descriptions, columns and tags, linked to the discovered tables", async () => {
+    const id = await dbtConnector("jaffle v12");
+    const response = await upload(id, v12);
+    expect(response.status, response.text).toBe(200);
+    // 3 models, a seed, a snapshot, 2 sources; the test, unit test, semantic model and saved query are not tables.
+    expect(response.body).toMatchObject({ products_created: 7, products_linked: 4, manifest: { dbt_version: "1.8.7", project_name: "jaffle_shop" } });
+    const entries = await catalogOf(h, id);
+    const discovered = await catalogOf(h, pgConnector);
+    const table = (schema: string, name: string) => discovered.find((e) => e.schema === schema && e.name === name).entry_id;
+    const customers = entries.find((e) => e.kind === "model" && e.name === "customers");
+    expect(customers).toMatchObject({
+      description: "One row per customer with their order history.",
+      tags: ["mart", "finance"],
+      depends_on: { nodes: ["model.jaffle_shop.stg_customers", "model.jaffle_shop.customer_orders"], macros: ["macro.jaffle_shop.cents_to_dollars"] },
+      dbt: { materialized: "table" },
+      linked_entry_id: table("jaffle", "customers"),
+    });
+    expect(customers.columns).toContainEqual({ name: "first_name", data_type: "text", description: "Given name.", tags: ["pii"] });
+    expect(entries.find((e) => e.name === "stg_customers").linked_entry_id).toBe(table("jaffle", "stg_customers"));
+    expect(entries.find((e) => e.kind === "seed").linked_entry_id).toBe(table("jaffle", "raw_payments"));
+    expect(entries.find((e) => e.kind === "source" && e.name === "customers").linked_entry_id).toBe(table("raw", "raw_customers"));
+    expect(entries.find((e) => e.kind === "snapshot")).toMatchObject({ schema: "snapshots", tags: ["history"] });
+    expect(entries.find((e) => e.kind === "snapshot").linked_entry_id).toBeUndefined();
+    expect(entries.find((e) => e.name === "customer_orders")).toMatchObject({ dbt: { materialized: "ephemeral" } });
+    expect(entries.find((e) => e.name === "customer_orders").linked_entry_id).toBeUndefined();
+    const one = await h.request("GET", `/api/v1/catalog/${customers.entry_id}`);
+    expect(one.body).toEqual(customers);
+    const found = await h.request("GET", "/api/v1/catalog?q=CUSTOMER_ORD");
+    expect(found.body.items.map((e: any) => e.entry_id)).toEqual([entries.find((e) => e.name === "customer_orders").entry_id]);
+  });
+
+  it("marks a model no longer in the manifest removed; a gzip-compressed upload is inflated", async () => {
+    const id = await dbtConnector("jaffle removals");
+    expect((await upload(id, v12)).body.products_created).toBe(7);
+    const manifest = JSON.parse(v12);
+    delete manifest.nodes["model.jaffle_shop.customer_orders"];
+    manifest.nodes["model.jaffle_shop.customers"].description = "Customers, rewritten.";
+    const next = await upload(id, gzipSync(JSON.stringify(manifest)));
+    expect(next.status, next.text).toBe(200);
+    expect(next.body).toMatchObject({ products_created: 0, products_updated: 1, products_removed: 1, products_unchanged: 5 });
+    const entries = await catalogOf(h, id);
+    expect(entries.find((e) => e.name === "customer_orders")).toMatchObject({ removed: true, removed_at: expect.any(String) });
+    expect(entries.find((e) => e.name === "customers").description).toBe("Customers, rewritten.");
+  });
+
+  it("answers every kind of bad upload with a 4xx saying why, and changes nothing", async () => {
+    const id = await dbtConnector("jaffle errors");
+    const before = (await h.request("GET", `/api/v1/sync-history?connector_id=${id}`)).body.total;
+    const malformed = await upload(id, '{"metadata": {"dbt_schema_version": "x"},\n  "nodes": {,}}');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error: "validation_error", field: "manifest_file", details: { line: 2, column: expect.any(Number), position: expect.any(Number) } });
+    expect(malformed.body.message).toMatch(/not valid JSON.*position \d+ \(line 2/);
+    for (const version of ["v5", "v99"]) {
+      const manifest = JSON.parse(v9);
+      manifest.metadata.dbt_schema_version = `https://schemas.getdbt.com/dbt/manifest/${version}.json`;
+      const unsupported = await upload(id, JSON.stringify(manifest));
+      expect(unsupported.status).toBe(400);
+      expect(unsupported.body.message).toContain(`unsupported dbt manifest schema version "https://schemas.getdbt.com/dbt/manifest/${version}.json"`);
+      expect(unsupported.body.details.supported).toContain("https://schemas.getdbt.com/dbt/manifest/v12.json");
+    }
+    const notManifest = await upload(id, JSON.stringify({ nodes: {} }));
+    expect(notManifest.status).toBe(400);
+    expect(notManifest.body.message).toMatch(/metadata/);
+    const badNode = JSON.parse(v12);
+    delete badNode.nodes["model.jaffle_shop.customers"].schema;
+    const shape = await upload(id, JSON.stringify(badNode));
+    expect(shape.status).toBe(400);
+    expect(shape.body.details.path).toBe("nodes.model.jaffle_shop.customers.schema");
+    expect((await upload(id, "")).status).toBe(400);
+    const wrongField = await upload(id, v9, { field: "file" });
+    expect(wrongField.status).toBe(400);
+    expect(wrongField.body).toMatchObject({ field: "manifest_file" });
+    const json = await upload(id, v9, { contentType: "application/json" });
+    expect(json.status).toBe(415);
+    expect(json.body.error).toBe("unsupported_media_type");
+    const huge = await upload(id, new Uint8Array(50 * 1024 * 1024 + 1));
+    expect(huge.status).toBe(413);
+    expect(huge.body).toMatchObject({ error: "payload_too_large", details: { limit: "50 MB" } });
+    expect((await upload("conn_nosuchconnector", v9)).status).toBe(404);
+    const viewer = (await h.service.services.apiKeys.create({ tenant: "default", role: "viewer" })).key;
+    expect((await upload(id, v9, { key: viewer })).status).toBe(403);
+    const { leases } = h.service.services;
+    const lease = await leases.acquire(syncLeaseName("default", id), "sync_elsewhere");
+    expect((await upload(id, v9)).status).toBe(409);
+    await leases.release(lease);
+    expect((await h.request("GET", `/api/v1/sync-history?connector_id=${id}`)).body.total).toBe(before);
+    expect(await catalogOf(h, id)).toEqual([]);
+  });
+});
