@@ -90,7 +90,7 @@ describe("the built handlers", () => {
       neo4j: { ...seeds.neo4j, connection_config: { uri: `bolt://127.0.0.1:${port}`, user: "neo4j", password: "p" } },
     };
     for (const [type, body] of Object.entries(configs)) {
-      const answer = await handler(event("POST", "/api/v1/connectors", { ...body, connection_timeout_seconds: 3, test_connection: true }), {});
+      const answer = await handler(event("POST", "/api/v1/connectors", { ...body, connection_config: { ...body.connection_config, connection_timeout_seconds: 3 }, test_connection: true }), {});
       const parsed = JSON.parse(answer.body) as { error: string; message: string; test_results?: { error_type?: string } };
       expect([answer.statusCode, parsed.error, parsed.test_results?.error_type], `${type}: ${parsed.message}`).toEqual([400, "connection_failed", "connection_refused"]);
     }
