@@ -1,0 +1,71 @@
+// A metadata sync in AWS: the HTTP function begins it and invokes the worker asynchronously with
+// kind "sync"; the worker handler runs it from that event. A failed invoke fails the sync record
+// and frees the lease.
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { syncLeaseName } from "../../../lib/catalog/syncRunner.js";
+import { LambdaDispatcher } from "../../../lib/dispatch/lambda.js";
+import { handleWorkerEvent } from "../../../lib/dispatch/worker.js";
+import { startHarness, type Harness } from "../../support/harness.js";
+import { startPostgres, type PostgresServer } from "../../support/servers/postgres.js";
+
+let h: Harness;
+let server: PostgresServer;
+let id: string;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  await client.query("DROP TABLE IF EXISTS worker_catalog");
+  await client.query("CREATE TABLE worker_catalog (id integer PRIMARY KEY)");
+  await client.end();
+  h = await startHarness();
+  const created = await h.request("POST", "/api/v1/connectors", {
+    body: { name: "worker sync", connector_type: "postgresql", collection: "w", record_type: "row", connection_config: { dsn: server.url }, query: "SELECT 1" },
+  });
+  id = created.body.id;
+}, 180_000);
+afterAll(async () => {
+  await h?.close();
+  await server?.stop();
+});
+
+it("hands a begun sync to the worker by asynchronous invoke, and the worker runs it from the event", async () => {
+  const lambda = mockClient(LambdaClient);
+  lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+  try {
+    const { catalog } = h.service.services;
+    const dispatcher = new LambdaDispatcher(new LambdaClient({ region: "eu-west-1" }), "arn:aws:lambda:eu-west-1:1:function:worker");
+    const begun = await catalog.sync.begin("default", id);
+    expect(await dispatcher.dispatch(catalog.sync.job(begun))).toEqual({});
+    const sent = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
+    expect(sent).toMatchObject({ FunctionName: "arn:aws:lambda:eu-west-1:1:function:worker", InvocationType: "Event" });
+    const event = JSON.parse(Buffer.from(sent.Payload as Uint8Array).toString());
+    expect(event).toEqual({ kind: "sync", tenant: "default", connector_id: id, sync_id: begun.record.id, lease_expires_at: begun.lease.expiresAt });
+    expect((await catalog.syncs.get("default", begun.record.id)).status).toBe("running");
+    expect(await handleWorkerEvent(h.service.services, event)).toEqual({ sync_id: begun.record.id, status: "completed" });
+    const entries = (await h.request("GET", `/api/v1/catalog?connector_id=${id}`)).body.items;
+    expect(entries.map((e: any) => e.name)).toContain("worker_catalog");
+    expect(await h.service.services.leases.isHeld(syncLeaseName("default", id))).toBe(false);
+  } finally {
+    lambda.restore();
+  }
+});
+
+it("a failed invoke fails the sync record and frees the lease", async () => {
+  const lambda = mockClient(LambdaClient);
+  lambda.on(InvokeCommand).rejects(new Error("AccessDeniedException"));
+  try {
+    const { catalog, leases } = h.service.services;
+    const dispatcher = new LambdaDispatcher(new LambdaClient({ region: "eu-west-1" }), "arn:worker");
+    const begun = await catalog.sync.begin("default", id);
+    await expect(dispatcher.dispatch(catalog.sync.job(begun))).rejects.toThrow(/sync worker could not be started/);
+    expect(await catalog.syncs.get("default", begun.record.id)).toMatchObject({ status: "failed", error: { type: "internal_error" } });
+    expect(await leases.isHeld(syncLeaseName("default", id))).toBe(false);
+  } finally {
+    lambda.restore();
+  }
+});
