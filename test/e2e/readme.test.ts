@@ -31,6 +31,8 @@ it("every curl example in the README's API section works as written", async () =
   expect(output).toContain('"connection_config":{"dsn":"postgresql://user:***REDACTED***@db.internal:5432/products"}');
   expect(output).toContain('"error":"validation_error"');
   expect(output).toContain('"field":"connection_config.dsn"');
+  expect(output).toContain('"kind":"dbt_manifest","status":"completed","products_created":7');
+  expect(output).toContain('"status":"unknown"'); // the dbt connector's health: no pulls, no tests
   expect(output).not.toContain("internal_error");
   expect(output).not.toContain("secure_password_123");
   expect(output).not.toContain("new_secure_password");
