@@ -4,12 +4,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncLeaseName } from "../../../lib/catalog/syncRunner.js";
 import { catalogOf, syncAndWait } from "../../support/catalogSuite.js";
 import { startHarness, type Harness } from "../../support/harness.js";
-import { startPostgres, type PostgresServer } from "../../support/servers/postgres.js";
+import { postgresWith } from "../../support/postgresWith.js";
+import type { PostgresServer } from "../../support/servers/postgres.js";
 
 const fixtures = path.resolve(import.meta.dirname, "../../fixtures/dbt");
 const v9 = readFileSync(path.join(fixtures, "jaffle_shop.manifest.v9.json"), "utf8");
@@ -20,13 +20,13 @@ let server: PostgresServer;
 let pgConnector: string;
 let v12: string;
 
-async function upload(connectorId: string, body: BodyInit | null, init: { field?: string; contentType?: string; key?: string } = {}) {
-  let payload: BodyInit | null = body;
+async function upload(connectorId: string, body: string | Uint8Array, init: { field?: string; contentType?: string; key?: string } = {}) {
+  let payload: RequestInit["body"] = body;
   const headers: Record<string, string> = { authorization: `Bearer ${init.key ?? h.ownerKey}` };
   if (init.contentType) headers["content-type"] = init.contentType;
   else {
     const form = new FormData();
-    form.append(init.field ?? "manifest_file", new Blob([body as BlobPart]), "manifest.json");
+    form.append(init.field ?? "manifest_file", new Blob([body]), "manifest.json");
     payload = form;
   }
   const response = await fetch(`${h.url}/api/v1/connectors/${connectorId}/dbt-manifest`, { method: "POST", headers, body: payload });
@@ -42,18 +42,16 @@ async function dbtConnector(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = await startPostgres();
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  await client.query("DROP SCHEMA IF EXISTS jaffle CASCADE");
-  await client.query("DROP SCHEMA IF EXISTS raw CASCADE");
-  await client.query("CREATE SCHEMA jaffle");
-  await client.query("CREATE SCHEMA raw");
-  await client.query("CREATE TABLE jaffle.customers (customer_id integer PRIMARY KEY, first_name text, number_of_orders bigint)");
-  await client.query("CREATE VIEW jaffle.stg_customers AS SELECT customer_id, first_name FROM jaffle.customers");
-  await client.query("CREATE TABLE jaffle.raw_payments (id integer, amount integer)");
-  await client.query("CREATE TABLE raw.raw_customers (id integer, first_name text)");
-  await client.end();
+  server = await postgresWith([
+    "DROP SCHEMA IF EXISTS jaffle CASCADE",
+    "DROP SCHEMA IF EXISTS raw CASCADE",
+    "CREATE SCHEMA jaffle",
+    "CREATE SCHEMA raw",
+    "CREATE TABLE jaffle.customers (customer_id integer PRIMARY KEY, first_name text, number_of_orders bigint)",
+    "CREATE VIEW jaffle.stg_customers AS SELECT customer_id, first_name FROM jaffle.customers",
+    "CREATE TABLE jaffle.raw_payments (id integer, amount integer)",
+    "CREATE TABLE raw.raw_customers (id integer, first_name text)",
+  ]);
   // The hand-built manifest names its warehouse "analytics"; here it is the test server's database.
   v12 = v12Text.replaceAll('"analytics"', JSON.stringify(server.database));
   h = await startHarness();
@@ -168,7 +166,7 @@ describe("dbt manifest imports", () => {
     expect(next.body).toMatchObject({ products_created: 0, products_updated: 1, products_removed: 1, products_unchanged: 5 });
     const entries = await catalogOf(h, id);
     expect(entries.find((e) => e.name === "customer_orders")).toMatchObject({ removed: true, removed_at: expect.any(String) });
-    expect(entries.find((e) => e.name === "customers").description).toBe("Customers, rewritten.");
+    expect(entries.find((e) => e.kind === "model" && e.name === "customers").description).toBe("Customers, rewritten.");
   });
 
   it("answers every kind of bad upload with a 4xx saying why, and changes nothing", async () => {
@@ -204,6 +202,17 @@ describe("dbt manifest imports", () => {
     const huge = await upload(id, new Uint8Array(50 * 1024 * 1024 + 1));
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({ error: "payload_too_large", details: { limit: "50 MB" } });
+    // Streamed without a Content-Length and without end: the answer proves the bound holds while
+    // the body is read (a server reading it all first would never answer).
+    const chunk = new Uint8Array(1024 * 1024);
+    const stream = new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(chunk) });
+    const streamed = await fetch(`${h.url}/api/v1/connectors/${id}/dbt-manifest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${h.ownerKey}`, "content-type": "multipart/form-data; boundary=x" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     expect((await upload("conn_nosuchconnector", v9)).status).toBe(404);
     const viewer = (await h.service.services.apiKeys.create({ tenant: "default", role: "viewer" })).key;
     expect((await upload(id, v9, { key: viewer })).status).toBe(403);

@@ -1,22 +1,20 @@
 // Connector health from real pulls and connection tests against PostgreSQL: unknown before any,
 // healthy, degraded after a failure, failing once most checks of the day failed; runs older
 // than 24 hours do not count.
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHarness, type Harness } from "../../support/harness.js";
 import { freePort } from "../../support/servers/net.js";
-import { startPostgres, type PostgresServer } from "../../support/servers/postgres.js";
+import { postgresWith } from "../../support/postgresWith.js";
+import type { PostgresServer } from "../../support/servers/postgres.js";
 
 let h: Harness;
 let server: PostgresServer;
 
 beforeAll(async () => {
-  server = await startPostgres();
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  await client.query("DROP TABLE IF EXISTS health_items");
-  await client.query("CREATE TABLE health_items AS SELECT i AS id, 'H' || i AS name FROM generate_series(1, 5) AS i");
-  await client.end();
+  server = await postgresWith([
+    "DROP TABLE IF EXISTS health_items",
+    "CREATE TABLE health_items AS SELECT i AS id, 'H' || i AS name FROM generate_series(1, 5) AS i",
+  ]);
   h = await startHarness();
 }, 180_000);
 afterAll(async () => {

@@ -3,25 +3,20 @@
 // and frees the lease.
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { syncLeaseName } from "../../../lib/catalog/syncRunner.js";
 import { LambdaDispatcher } from "../../../lib/dispatch/lambda.js";
 import { handleWorkerEvent } from "../../../lib/dispatch/worker.js";
 import { startHarness, type Harness } from "../../support/harness.js";
-import { startPostgres, type PostgresServer } from "../../support/servers/postgres.js";
+import { postgresWith } from "../../support/postgresWith.js";
+import type { PostgresServer } from "../../support/servers/postgres.js";
 
 let h: Harness;
 let server: PostgresServer;
 let id: string;
 
 beforeAll(async () => {
-  server = await startPostgres();
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  await client.query("DROP TABLE IF EXISTS worker_catalog");
-  await client.query("CREATE TABLE worker_catalog (id integer PRIMARY KEY)");
-  await client.end();
+  server = await postgresWith(["DROP TABLE IF EXISTS worker_catalog", "CREATE TABLE worker_catalog (id integer PRIMARY KEY)"]);
   h = await startHarness();
   const created = await h.request("POST", "/api/v1/connectors", {
     body: { name: "worker sync", connector_type: "postgresql", collection: "w", record_type: "row", connection_config: { dsn: server.url }, query: "SELECT 1" },
