@@ -33,6 +33,13 @@ it("every curl example in the README's API section works as written", async () =
   expect(output).toContain('"field":"connection_config.dsn"');
   expect(output).toContain('"kind":"dbt_manifest","status":"completed","products_created":7');
   expect(output).toContain('"status":"unknown"'); // the dbt connector's health: no pulls, no tests
+  // Push ingestion: the batch with one bad record, the stream's summary and dead letters, the webhooks.
+  expect(output).toContain('"record_count":3,"accepted":2,"rejected":1');
+  expect(output).toContain('"lines":4,"record_count":4,"accepted":2,"rejected":2');
+  expect(output).toContain('"schema_errors":[{"path":"/value","message":"must be number"}]');
+  expect(output).toContain('"record_count":1,"accepted":1,"rejected":0');
+  expect(output).toContain('"error":"invalid_signature"');
+  expect(output).not.toContain("my-long-webhook-secret-123");
   expect(output).not.toContain("internal_error");
   expect(output).not.toContain("secure_password_123");
   expect(output).not.toContain("new_secure_password");
