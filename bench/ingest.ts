@@ -12,16 +12,15 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { build } from "esbuild";
 import { Fernet } from "../lib/crypto/fernet.js";
 import { startDynalite } from "../lib/local/dynalite.js";
 import { ensureTables } from "../lib/store/tables.js";
+import { bundleWorker } from "./bundle.js";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const SMALL = 10_000;
 const BATCH = Number(process.env.INGEST_STREAM_BATCH_SIZE ?? 500);
 const FLAGS = (process.env.BENCH_WORKER_FLAGS ?? "--max-old-space-size=64 --max-semi-space-size=4").split(" ").filter(Boolean);
-const here = import.meta.dirname;
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 
 interface Result {
@@ -52,20 +51,7 @@ async function writeFile_(file: string, count: number): Promise<void> {
   await writeFile(file, lines.join("\n") + "\n");
 }
 
-// The worker runs as one esbuild bundle on plain node (no TypeScript loader in its memory);
-// inside node_modules/.cache so its bare imports resolve to this project's packages.
-const worker = path.join(here, "..", "node_modules", ".cache", "sluice-bench", `ingest-worker-${process.pid}.mjs`);
-await build({
-  entryPoints: [path.join(here, "ingestWorker.ts")],
-  outfile: worker,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  absWorkingDir: path.join(here, ".."),
-  logLevel: "warning",
-});
+const worker = await bundleWorker("ingestWorker");
 
 async function baseline(file: string, endpoint: string): Promise<Result> {
   const { stdout } = await promisify(execFile)(process.execPath, [...FLAGS, worker, "baseline", file, endpoint, String(BATCH)], { env, maxBuffer: 1 << 20 });

@@ -9,17 +9,16 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { build } from "esbuild";
 import pg from "pg";
 import { startDynalite } from "../lib/local/dynalite.js";
 import { ensureTables } from "../lib/store/tables.js";
 import { startPostgres } from "../test/support/servers/postgres.js";
+import { bundleWorker } from "./bundle.js";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const SMALL = 10_000;
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const run = promisify(execFile);
-const here = import.meta.dirname;
 
 interface Result {
   mode: string;
@@ -41,21 +40,7 @@ async function measure(mode: string, dsn: string, limit: number, endpoint = ""):
   return JSON.parse(stdout.trim().split("\n").pop()!) as Result;
 }
 
-// The worker runs as one esbuild bundle on plain node: loading TypeScript through tsx would add
-// its compiler to every measured process's memory.
-// Inside node_modules/.cache so the bundle's bare imports resolve to this project's packages.
-const worker = path.join(here, "..", "node_modules", ".cache", "sluice-bench", `pull-worker-${process.pid}.mjs`);
-await build({
-  entryPoints: [path.join(here, "pullWorker.ts")],
-  outfile: worker,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  absWorkingDir: path.join(here, ".."),
-  logLevel: "warning",
-});
+const worker = await bundleWorker("pullWorker");
 const server = await startPostgres();
 const storeDir = await mkdtemp(path.join(os.tmpdir(), "sluice-bench-"));
 // The store lives in this orchestrating process; the measured workers reach it over HTTP, as a

@@ -3,9 +3,9 @@
 // sk their sequence number zero-padded, so a query reads them in the order they were found;
 // they expire through DynamoDB TTL.
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
 import { batchWrite } from "../store/batch.js";
-import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { decodePartitionCursor, encodeCursor, type Page } from "../store/cursor.js";
 import { TTL_ATTRIBUTE } from "../store/tables.js";
 import type { DeadLetterEntry, IngestionRecord } from "./types.js";
 
@@ -53,10 +53,7 @@ export class IngestionRepository {
 
   async listDeadLetters(tenant: string, ownerId: string, page: { limit: number; cursor?: string }): Promise<Page<DeadLetterEntry>> {
     const pk = deadLetterPartition(tenant, ownerId);
-    const start = decodeCursor(page.cursor, { attribute: "pk", value: pk });
-    if (start && (Object.keys(start).length !== 2 || typeof start.sk !== "string")) {
-      throw new ValidationError("cursor is not one this API returned", "cursor");
-    }
+    const start = decodePartitionCursor(page.cursor, pk);
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,

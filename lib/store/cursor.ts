@@ -25,6 +25,16 @@ export function decodeCursor(cursor: string | undefined, expect: { attribute: st
   return key as StoreKey;
 }
 
+/** A cursor within one partition of a pk/sk table: that pk and a string sk, nothing else. */
+export function decodePartitionCursor(cursor: string | undefined, pk: string): StoreKey | undefined {
+  const key = decodeCursor(cursor, { attribute: "pk", value: pk });
+  // DynamoDB answers another key shape with an error of its own (a 500 here), so refuse it first.
+  if (key && (Object.keys(key).length !== 2 || typeof key.sk !== "string")) {
+    throw new ValidationError("cursor is not one this API returned", "cursor");
+  }
+  return key;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;

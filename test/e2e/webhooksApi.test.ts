@@ -157,7 +157,7 @@ describe("without any secret configured", () => {
         body: payload,
       });
       expect(response.status).toBe(401);
-      expect((await response.json()).message).toContain("no webhook secret is configured");
+      expect(((await response.json()) as { message: string }).message).toContain("no webhook secret is configured");
     } finally {
       await bare.close();
     }
