@@ -142,6 +142,8 @@ export class IngestionPipeline {
       }
     }
     while (this.inFlight.size >= this.options.maxInFlight) await Promise.race([...this.inFlight].map((flight) => flight.done));
+    // Nothing is written after a failed write: the summary's `accepted` stays exact.
+    if (this.failure !== undefined) return;
     const flight: Flight = { keys, done: Promise.resolve() };
     flight.done = this.write(records).finally(() => this.inFlight.delete(flight));
     this.inFlight.add(flight);

@@ -7,6 +7,7 @@ import { EnvelopeCodec } from "../../lib/crypto/envelope.js";
 import { Fernet } from "../../lib/crypto/fernet.js";
 import { KeyRing } from "../../lib/crypto/keyRing.js";
 import { LocalKeyProvider } from "../../lib/crypto/keyProvider/local.js";
+import { IngestionFailedError } from "../../lib/ingest/errors.js";
 import { IngestionRepository } from "../../lib/ingest/ingestionRepository.js";
 import { IngestService } from "../../lib/ingest/ingestService.js";
 import { SchemaRegistry } from "../../lib/ingest/schemaRegistry.js";
@@ -89,6 +90,42 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
     expect(records.maxActive).toBe(2);
     const stored = await records.list(scope("gated"), { limit: 1000 });
     expect(stored.items).toHaveLength(500);
+  });
+
+  it("a body that breaks off keeps what was stored and says so, in the error and the ingestion record", async () => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 3) return controller.error(new Error("socket hang up"));
+        controller.enqueue(new TextEncoder().encode(Array.from({ length: 10 }, (_, i) => JSON.stringify({ name: `b${sent * 10 + i}` })).join("\n") + "\n"));
+        sent++;
+      },
+    });
+    const error = await service(new RecordStore(handle.db, tables.records)).stream(scope("broken"), body).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IngestionFailedError);
+    const { summary, reason } = error as IngestionFailedError;
+    expect(reason).toBe("body");
+    expect(summary).toMatchObject({ status: "failed", lines: 30, accepted: 30 });
+    const record = await new IngestionRepository(handle.db, tables.control).get("t1", summary.ingestion_id);
+    expect(record).toMatchObject({ status: "failed", accepted: 30, error: { type: "body_interrupted" } });
+    expect((await new RecordStore(handle.db, tables.records).list(scope("broken"), { limit: 100 })).items).toHaveLength(30);
+  });
+
+  it("a failed write ends the stream with what was stored before it", async () => {
+    class FailingStore extends RecordStore {
+      calls = 0;
+      override async upsert(s: RecordScope, r: RecordInput[], o: RecordOrigin): Promise<UpsertResult> {
+        if (++this.calls === 3) throw new Error("throttled for good");
+        return super.upsert(s, r, o);
+      }
+    }
+    const { stream } = countingBody(10, 10);
+    const error = await service(new FailingStore(handle.db, tables.records), 10, 1).stream(scope("failing"), stream).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IngestionFailedError);
+    expect((error as IngestionFailedError).reason).toBe("store");
+    expect((error as IngestionFailedError).summary).toMatchObject({ status: "failed", accepted: 20 });
+    const record = await new IngestionRepository(handle.db, tables.control).get("t1", (error as IngestionFailedError).summary.ingestion_id);
+    expect(record.error).toEqual({ type: "store_error", message: "storing failed; see the service log" });
   });
 
   it("dead-letter entries keep their order past any digit count, and page", async () => {
