@@ -1,7 +1,7 @@
 // Per-tenant webhook secrets, set through the API and stored only as an envelope (like a
 // connector's credentials): pk TENANT#<t>, sk WEBHOOK_SECRET. Never returned or logged. The
 // opened secret is cached against its envelope token, so a webhook costs a read, not a KMS call.
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Envelope, EnvelopeCodec } from "../crypto/envelope.js";
 import { NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
@@ -61,6 +61,43 @@ export class WebhookSecrets {
     const secret = await this.envelopes.open<string>(envelope, { tenant, connector_id: WEBHOOK_SECRET_CONTEXT_ID });
     this.opened.set(tenant, { token: envelope.token, secret });
     return secret;
+  }
+
+  /** Re-wraps every tenant's secret under the primary master key (`npm run keys -- rotate`). */
+  async rotateEnvelopes(): Promise<{ scanned: number; rewrapped: number }> {
+    let scanned = 0;
+    let rewrapped = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({ TableName: this.table, FilterExpression: "sk = :sk", ExpressionAttributeValues: { ":sk": "WEBHOOK_SECRET" }, ExclusiveStartKey: start }),
+      );
+      for (const item of page.Items ?? []) {
+        scanned++;
+        const tenant = (item.pk as string).slice("TENANT#".length);
+        const old = item.envelope as Envelope;
+        const { envelope, changed } = await this.envelopes.rewrap(old, { tenant, connector_id: WEBHOOK_SECRET_CONTEXT_ID });
+        if (!changed) continue;
+        try {
+          // Only if the secret was not replaced meanwhile: a new one is sealed under the primary already.
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: key(tenant),
+              UpdateExpression: "SET envelope = :new",
+              ConditionExpression: "envelope.#token = :token",
+              ExpressionAttributeNames: { "#token": "token" },
+              ExpressionAttributeValues: { ":new": envelope, ":token": old.token },
+            }),
+          );
+          rewrapped++;
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { scanned, rewrapped };
   }
 
   private async read(tenant: string): Promise<Record<string, unknown> | undefined> {

@@ -85,6 +85,8 @@ async function main(argv: string[]): Promise<void> {
       case "rotate": {
         const { scanned, rewrapped } = await services.connectors.rotateEnvelopes();
         process.stdout.write(`re-wrapped ${rewrapped} of ${scanned} connector envelopes under the primary key\n`);
+        const webhooks = await services.webhookSecrets.rotateEnvelopes();
+        process.stdout.write(`re-wrapped ${webhooks.rewrapped} of ${webhooks.scanned} webhook secret envelopes under the primary key\n`);
         break;
       }
       default:

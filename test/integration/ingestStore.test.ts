@@ -172,4 +172,17 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
     await store.remove("w1");
     expect(await store.status("w1")).toEqual({ source: "environment", updated_at: null });
   });
+
+  it("re-wraps webhook secrets under a new primary key; the old key can then be dropped", async () => {
+    const oldKey = Fernet.generateKey();
+    const newKey = Fernet.generateKey();
+    const codec = (keys: string) => new EnvelopeCodec(new LocalKeyProvider(KeyRing.parse(keys)));
+    const before = new WebhookSecrets(handle.db, tables.control, codec(oldKey), undefined);
+    await before.set("r1", secrets.tenantWebhookSecret);
+    const during = new WebhookSecrets(handle.db, tables.control, codec(`${newKey},${oldKey}`), undefined);
+    expect(await during.rotateEnvelopes()).toEqual({ scanned: 1, rewrapped: 1 });
+    expect(await during.rotateEnvelopes()).toEqual({ scanned: 1, rewrapped: 0 });
+    const after = new WebhookSecrets(handle.db, tables.control, codec(newKey), undefined);
+    expect(await after.secretFor("r1")).toBe(secrets.tenantWebhookSecret);
+  });
 });
