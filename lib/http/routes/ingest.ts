@@ -5,7 +5,6 @@ import { z } from "zod";
 import { UnsupportedMediaTypeError } from "../../errors.js";
 import type { IngestionRepository } from "../../ingest/ingestionRepository.js";
 import type { IngestService } from "../../ingest/ingestService.js";
-import { summaryOf } from "../../ingest/pipeline.js";
 import type { RunRepository } from "../../pull/runRepository.js";
 import type { RecordScope } from "../../records/types.js";
 import { parseWith } from "../../validation.js";
@@ -61,9 +60,8 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   });
 
   app.get("/ingestions/:id", async (c) => {
-    const ingestion = await deps.ingestions.get(c.get("principal").tenant, c.req.param("id"));
-    const { tenant: _tenant, ...view } = ingestion;
-    return c.json({ ...view, ...summaryOf(ingestion) });
+    const { tenant: _tenant, ...view } = await deps.ingestions.get(c.get("principal").tenant, c.req.param("id"));
+    return c.json(view);
   });
 
   // Pull runs keep their rejected rows here too, under the run id.
