@@ -57,10 +57,26 @@ function runPipeline(docs: readonly Document[], pipeline: Document[]): Document[
   const firstOther = pipeline.findIndex((stage) => !(Object.keys(stage).length === 1 && "$match" in stage));
   const split = firstOther < 0 ? pipeline.length : firstOther;
   const matches = pipeline.slice(0, split).map((stage) => stage.$match as Document);
-  const source = matches.length > 0 ? select(docs, { filter: { $and: matches } }) : docs;
-  const rest = pipeline.slice(split);
+  let source = matches.length > 0 ? select(docs, { filter: { $and: matches } }) : docs;
+  let rest = pipeline.slice(split);
+  // $sample as MongoDB runs it on a small collection (a scan and a random sort): distinct
+  // documents. mingo's own $sample draws with replacement, so a document could come twice.
+  const sample = rest[0]?.$sample as { size?: unknown } | undefined;
+  if (sample && typeof sample.size === "number") {
+    source = shuffled(source).slice(0, sample.size);
+    rest = rest.slice(1);
+  }
   // Cloned input: stages such as $set must not write through to stored documents.
   return new Aggregator(rest, { processingMode: ProcessingMode.CLONE_INPUT }).run(source as Document[]) as Document[];
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 function aggregate(ctx: CommandContext): Document {
