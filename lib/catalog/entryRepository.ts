@@ -70,6 +70,22 @@ export class CatalogEntryRepository {
     });
   }
 
+  /**
+   * Marks every entry of a deleted connector removed (kept, like an entry a sync no longer
+   * finds), so the catalog stops listing it as present and dbt entries no longer link to it.
+   */
+  async markConnectorRemoved(tenant: string, connectorId: string, now: string): Promise<number> {
+    const present = (
+      await this.drain({
+        IndexName: GSI1,
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": byConnector(tenant, connectorId) },
+      })
+    ).filter((item) => !item.removed);
+    await this.putAll(present.map((item) => ({ ...item, removed: true, removed_at: now, updated_at: now })));
+    return present.length;
+  }
+
   /** The tenant's discovered tables and views still present: what dbt entries link to. */
   async discoveredRelations(tenant: string): Promise<CatalogItem[]> {
     return this.drain({

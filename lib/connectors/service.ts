@@ -80,6 +80,8 @@ export interface ConnectorServiceDeps {
   settleInterrupted?: (tenant: string, id: string) => Promise<boolean>;
   /** Keeps each connector's schedule (EventBridge Scheduler, or the in-process scheduler). */
   scheduler?: Scheduler;
+  /** What goes with a deleted connector besides its item and schedule (its catalog entries). */
+  onDeleted?: (tenant: string, id: string) => Promise<void>;
   /** Keeps every connection test's result for the connector's health. */
   testLog?: { save(tenant: string, id: string, result: ConnectionTestResult): Promise<void> };
   now?: () => Date;
@@ -93,11 +95,13 @@ export class ConnectorService {
   private readonly settleInterrupted: ConnectorServiceDeps["settleInterrupted"];
   private readonly scheduler: Scheduler | undefined;
   private readonly testLog: ConnectorServiceDeps["testLog"];
+  private readonly onDeleted: ConnectorServiceDeps["onDeleted"];
 
   constructor(deps: ConnectorServiceDeps) {
     this.testLog = deps.testLog;
     this.scheduler = deps.scheduler;
     this.settleInterrupted = deps.settleInterrupted;
+    this.onDeleted = deps.onDeleted;
     this.repository = deps.repository;
     this.envelopes = deps.envelopes;
     this.tester = deps.tester;
@@ -224,6 +228,7 @@ export class ConnectorService {
       await this.repository.remove(tenant, id, options);
     }
     await this.scheduler?.remove(tenant, id);
+    await this.onDeleted?.(tenant, id);
   }
 
   /** Pauses the connector: pulls are refused (409) and its schedule is paused. */

@@ -86,6 +86,9 @@ export function createServices(input: {
     settleInterrupted: (tenant: string, id: string): Promise<boolean> => runner.settleInterrupted(tenant, id),
     scheduler: input.scheduler,
     testLog: tests,
+    onDeleted: async (tenant: string, id: string): Promise<void> => {
+      await catalog.entries.markConnectorRemoved(tenant, id, new Date().toISOString());
+    },
   });
   const records = new RecordStore(db, config.recordsTable);
   const runs = new RunRepository(db, table);

@@ -169,6 +169,20 @@ describe("dbt manifest imports", () => {
     expect(entries.find((e) => e.kind === "model" && e.name === "customers").description).toBe("Customers, rewritten.");
   });
 
+  it("marks a deleted connector's entries removed, so nothing links to them", async () => {
+    const id = await dbtConnector("jaffle deleted");
+    expect((await upload(id, v12)).body.products_created).toBe(7);
+    const entries = await catalogOf(h, id);
+    expect(entries).toHaveLength(7);
+    expect((await h.request("DELETE", `/api/v1/connectors/${id}`)).status).toBe(204);
+    for (const entry of entries) {
+      const after = await h.request("GET", `/api/v1/catalog/${entry.entry_id}`);
+      expect(after.body).toMatchObject({ entry_id: entry.entry_id, removed: true, removed_at: expect.any(String) });
+    }
+    // The warehouse's own entries are untouched.
+    expect((await catalogOf(h, pgConnector)).filter((e) => e.removed)).toEqual([]);
+  });
+
   it("answers every kind of bad upload with a 4xx saying why, and changes nothing", async () => {
     const id = await dbtConnector("jaffle errors");
     const before = (await h.request("GET", `/api/v1/sync-history?connector_id=${id}`)).body.total;
