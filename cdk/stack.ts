@@ -119,16 +119,18 @@ export class SluiceStack extends Stack {
 
     // KMS: connectors seal envelopes (create, update) and open them (connection tests, PATCH
     // keeping a secret); the worker opens them to connect. The webhook function may only touch
-    // webhook-secret envelopes: KMS checks the encryption context against the condition.
-    envelopeKey.grant(connectors, "kms:GenerateDataKey", "kms:Decrypt");
-    envelopeKey.grant(worker, "kms:Decrypt");
-    webhook.addToRolePolicy(
+    // webhook-secret envelopes, and they only connector envelopes: KMS checks the encryption
+    // context against the condition.
+    // Connector envelopes and webhook secrets are told apart by the context's connector_id.
+    const envelopeGrant = (actions: string[], operator: "StringEquals" | "StringNotEquals") =>
       new PolicyStatement({
-        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+        actions,
         resources: [envelopeKey.keyArn],
-        conditions: { StringEquals: { "kms:EncryptionContext:connector_id": WEBHOOK_SECRET_CONTEXT_ID } },
-      }),
-    );
+        conditions: { [operator]: { "kms:EncryptionContext:connector_id": WEBHOOK_SECRET_CONTEXT_ID } },
+      });
+    connectors.addToRolePolicy(envelopeGrant(["kms:GenerateDataKey", "kms:Decrypt"], "StringNotEquals"));
+    worker.addToRolePolicy(envelopeGrant(["kms:Decrypt"], "StringNotEquals"));
+    webhook.addToRolePolicy(envelopeGrant(["kms:GenerateDataKey", "kms:Decrypt"], "StringEquals"));
 
     // Lambda: the HTTP functions hand pulls and syncs to the worker; Scheduler invokes only it.
     for (const grantee of [pull, connectors, schedulerRole]) worker.grantInvoke(grantee);

@@ -137,7 +137,7 @@ describe("SluiceStack", () => {
     }
   });
 
-  it("lets only the functions that open sources decrypt envelopes; the webhook function only its own secrets", () => {
+  it("lets only the functions that open sources decrypt connector envelopes; the webhook function only webhook secrets", () => {
     const keyId = logicalId("EnvelopeKey", "AWS::KMS::Key");
     const kms = (fn: FunctionName) => statementsOf(fn).filter((s) => actions([s]).some((a) => a.startsWith("kms:")));
     expect(actions(kms("ConnectorsFunction")).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
@@ -147,6 +147,9 @@ describe("SluiceStack", () => {
     const webhook = kms("WebhookFunction");
     expect(webhook).toHaveLength(1);
     expect(webhook[0]!.Condition).toEqual({ StringEquals: { "kms:EncryptionContext:connector_id": "webhook-secret" } });
+    for (const fn of ["ConnectorsFunction", "PullWorkerFunction"] as const) {
+      for (const statement of kms(fn)) expect(statement.Condition).toEqual({ StringNotEquals: { "kms:EncryptionContext:connector_id": "webhook-secret" } });
+    }
     for (const fn of ["ConnectorsFunction", "PullWorkerFunction", "WebhookFunction"] as const) {
       for (const statement of kms(fn)) expect(refersTo(statement.Resource, keyId)).toBe(true);
     }
