@@ -30,7 +30,7 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: nu
   return Buffer.concat(chunks);
 }
 
-/** The bytes of multipart field `field`: 415 without multipart, 413 over `maxBytes`, 400 when missing. */
+/** The bytes of multipart field `field`: 415 without multipart, 413 over `maxBytes`, 400 when missing or repeated. */
 export async function readUploadedFile(c: Context, field: string, maxBytes: number): Promise<Uint8Array> {
   const type = c.req.header("content-type") ?? "";
   if (!/^multipart\/form-data\s*;/i.test(type)) {
@@ -47,11 +47,14 @@ export async function readUploadedFile(c: Context, field: string, maxBytes: numb
   } catch (error) {
     throw new ValidationError(`the multipart body could not be read: ${(error as Error).message}`, field);
   }
-  const value = form.get(field);
-  if (value === null) {
+  const values = form.getAll(field);
+  if (values.length === 0) {
     const sent = [...new Set(form.keys())];
     throw new ValidationError(`${field} is required: send the file as multipart field ${field}${sent.length ? ` (got ${sent.join(", ")})` : ""}`, field);
   }
+  // Taking one of several silently would import a file the sender did not mean.
+  if (values.length > 1) throw new ValidationError(`send one file in multipart field ${field}, got ${values.length}`, field);
+  const value = values[0]!;
   const bytes = typeof value === "string" ? new TextEncoder().encode(value) : new Uint8Array(await value.arrayBuffer());
   if (bytes.byteLength > maxBytes) throw tooLarge(field, maxBytes);
   return bytes;

@@ -227,6 +227,12 @@ describe("dbt manifest imports", () => {
       duplex: "half",
     } as RequestInit);
     expect(streamed.status).toBe(413);
+    const twice = new FormData();
+    twice.append("manifest_file", new Blob([v9]), "a.json");
+    twice.append("manifest_file", new Blob([v12]), "b.json");
+    const several = await fetch(`${h.url}/api/v1/connectors/${id}/dbt-manifest`, { method: "POST", headers: { authorization: `Bearer ${h.ownerKey}` }, body: twice });
+    expect(several.status).toBe(400);
+    expect(await several.json()).toMatchObject({ error: "validation_error", field: "manifest_file", message: expect.stringMatching(/one file/) });
     expect((await upload("conn_nosuchconnector", v9)).status).toBe(404);
     const viewer = (await h.service.services.apiKeys.create({ tenant: "default", role: "viewer" })).key;
     expect((await upload(id, v9, { key: viewer })).status).toBe(403);
@@ -237,4 +243,5 @@ describe("dbt manifest imports", () => {
     expect((await h.request("GET", `/api/v1/sync-history?connector_id=${id}`)).body.total).toBe(before);
     expect(await catalogOf(h, id)).toEqual([]);
   });
+
 });
