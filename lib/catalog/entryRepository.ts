@@ -5,8 +5,9 @@ import { createHash } from "node:crypto";
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
 import { batchWrite } from "../store/batch.js";
-import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { encodeCursor, type Page } from "../store/cursor.js";
 import { GSI1 } from "../store/tables.js";
+import { pageStart, type PageRead } from "./pageCursor.js";
 import type { CatalogItem, EntryOrigin } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -110,15 +111,14 @@ export class CatalogEntryRepository {
   /** A page of the tenant's catalog (or one connector's, by name), optionally searched by name. */
   async list(tenant: string, filter: CatalogFilter): Promise<Page<CatalogItem>> {
     const values: Record<string, unknown> = {};
-    let key: { attribute: string; value: string };
+    const read: PageRead = { pk: partition(tenant), prefix: PREFIX };
     let input: Omit<QueryCommandInput, "TableName">;
     if (filter.connectorId) {
-      key = { attribute: "gsi1pk", value: byConnector(tenant, filter.connectorId) };
-      values[":pk"] = key.value;
+      read.gsi1pk = byConnector(tenant, filter.connectorId);
+      values[":pk"] = read.gsi1pk;
       input = { IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk" };
     } else {
-      key = { attribute: "pk", value: partition(tenant) };
-      values[":pk"] = key.value;
+      values[":pk"] = read.pk;
       values[":prefix"] = PREFIX;
       input = { KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)" };
     }
@@ -127,7 +127,7 @@ export class CatalogEntryRepository {
       input.FilterExpression = "contains(name_lower, :q)";
     }
     const items: CatalogItem[] = [];
-    let start: Record<string, unknown> | undefined = decodeCursor(filter.cursor, key);
+    let start: Record<string, unknown> | undefined = pageStart(filter.cursor, read);
     // Limit counts evaluated items, so asking for what is still missing keeps LastEvaluatedKey an
     // exact resume point when the search drops items.
     do {

@@ -3,8 +3,9 @@
 // (TENANT#<t>#SYNCS#<connector>) lists one connector's.
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
-import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { encodeCursor, type Page } from "../store/cursor.js";
 import { GSI1 } from "../store/tables.js";
+import { pageStart } from "./pageCursor.js";
 import type { SyncRecord } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -43,17 +44,17 @@ export class SyncRepository {
     const query: Omit<QueryCommandInput, "TableName"> = filter.connectorId
       ? { IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": byConnector(tenant, filter.connectorId) } }
       : { KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)", ExpressionAttributeValues: { ":pk": partition(tenant), ":prefix": PREFIX } };
-    const key = filter.connectorId ? { attribute: "gsi1pk", value: byConnector(tenant, filter.connectorId) } : { attribute: "pk", value: partition(tenant) };
+    const start = pageStart(filter.cursor, { pk: partition(tenant), prefix: PREFIX, ...(filter.connectorId ? { gsi1pk: byConnector(tenant, filter.connectorId) } : {}) });
     const page = await this.db.send(
-      new QueryCommand({ TableName: this.table, ...query, ScanIndexForward: false, Limit: filter.limit, ExclusiveStartKey: decodeCursor(filter.cursor, key) }),
+      new QueryCommand({ TableName: this.table, ...query, ScanIndexForward: false, Limit: filter.limit, ExclusiveStartKey: start }),
     );
     let total = 0;
-    let start: Record<string, unknown> | undefined;
+    let counting: Record<string, unknown> | undefined;
     do {
-      const counted = await this.db.send(new QueryCommand({ TableName: this.table, ...query, Select: "COUNT", ExclusiveStartKey: start }));
+      const counted = await this.db.send(new QueryCommand({ TableName: this.table, ...query, Select: "COUNT", ExclusiveStartKey: counting }));
       total += counted.Count ?? 0;
-      start = counted.LastEvaluatedKey;
-    } while (start);
+      counting = counted.LastEvaluatedKey;
+    } while (counting);
     return { items: (page.Items ?? []).map(strip), next_cursor: encodeCursor(page.LastEvaluatedKey), total };
   }
 }

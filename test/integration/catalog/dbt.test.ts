@@ -245,3 +245,34 @@ describe("dbt manifest imports", () => {
   });
 
 });
+
+describe("catalog and sync-history pages", () => {
+  it("answer a cursor this API did not hand out with 400, whatever its shape", async () => {
+    const id = await dbtConnector("jaffle cursors");
+    expect((await upload(id, v12)).status).toBe(200);
+    const cursor = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const tenant = "TENANT#default";
+    const forged = [
+      ["/api/v1/catalog", cursor({ pk: tenant })],
+      ["/api/v1/catalog", cursor({ pk: tenant, sk: "SYNC#x" })],
+      ["/api/v1/catalog", cursor({ pk: tenant, sk: "CATALOG#x", extra: "1" })],
+      [`/api/v1/catalog?connector_id=${id}`, cursor({ gsi1pk: `${tenant}#CATALOG#${id}` })],
+      [`/api/v1/catalog?connector_id=${id}`, cursor({ gsi1pk: `${tenant}#CATALOG#${id}`, gsi1sk: "a", pk: tenant })],
+      ["/api/v1/sync-history", cursor({ pk: tenant })],
+      ["/api/v1/sync-history", cursor({ pk: tenant, sk: "CATALOG#x" })],
+      [`/api/v1/sync-history?connector_id=${id}`, cursor({ gsi1pk: `${tenant}#SYNCS#${id}` })],
+    ] as const;
+    for (const [route, forgedCursor] of forged) {
+      const response = await h.request("GET", `${route}${route.includes("?") ? "&" : "?"}cursor=${forgedCursor}`);
+      expect(response.status, `${route} ${Buffer.from(forgedCursor, "base64url").toString()}: ${response.text}`).toBe(400);
+      expect(response.body).toMatchObject({ error: "validation_error", field: "cursor" });
+    }
+    // The cursors the API hands out still page.
+    const first = await h.request("GET", `/api/v1/catalog?connector_id=${id}&limit=3`);
+    const next = await h.request("GET", `/api/v1/catalog?connector_id=${id}&limit=3&cursor=${first.body.next_cursor}`);
+    expect(next.status).toBe(200);
+    expect(next.body.items).toHaveLength(3);
+    const all = await h.request("GET", "/api/v1/catalog?limit=2");
+    expect((await h.request("GET", `/api/v1/catalog?limit=2&cursor=${all.body.next_cursor}`)).status).toBe(200);
+  });
+});
