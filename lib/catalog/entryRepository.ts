@@ -14,6 +14,9 @@ const partition = (tenant: string) => `TENANT#${tenant}`;
 const PREFIX = "CATALOG#";
 const byConnector = (tenant: string, connectorId: string) => `TENANT#${tenant}#CATALOG#${connectorId}`;
 
+// A sort key stops at 1024 bytes: 200 code points (at most 800 bytes) order names well enough.
+const sortName = (name: string) => [...name.toLowerCase()].slice(0, 200).join("");
+
 export function entryId(connectorId: string, origin: EntryOrigin, key: string): string {
   const digest = createHash("sha256").update(`${connectorId}\0${origin}\0${key}`).digest("base64url");
   return `cat_${digest.slice(0, 26).toLowerCase().replace(/[-_]/g, "0")}`;
@@ -47,7 +50,7 @@ export class CatalogEntryRepository {
         pk: partition(item.tenant),
         sk: PREFIX + item.entry_id,
         gsi1pk: byConnector(item.tenant, item.connector_id),
-        gsi1sk: `${item.name.toLowerCase()}#${item.entry_id}`,
+        gsi1sk: `${sortName(item.name)}#${item.entry_id}`,
         name_lower: item.name.toLowerCase(),
         ...item,
       })),

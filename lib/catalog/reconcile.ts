@@ -14,18 +14,51 @@ export interface Reconciled {
   removed: number;
 }
 
-// DynamoDB items stop at 400 KB: very long dbt descriptions and very wide tables are cut.
+// DynamoDB items stop at 400 KB: very long dbt descriptions and very wide tables are cut, and
+// then the lists (columns, depends_on, tags) are kept only as far as the entry stays in budget.
 const MAX_DESCRIPTION = 8_000;
 const MAX_COLUMN_DESCRIPTION = 1_000;
 const MAX_COLUMNS = 1_000;
+/** The entry's definition; the stored item adds its keys, ids and timestamps (well under 10 KB). */
+const ENTRY_BUDGET_BYTES = 300_000;
+
+const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/** The longest prefix of `items` whose JSON fits in `budget` bytes, and the bytes it takes. */
+function fit<T>(items: T[], budget: number): [T[], number] {
+  let used = 0;
+  let count = 0;
+  for (const item of items) {
+    const size = bytesOf(item) + 1;
+    if (used + size > budget) break;
+    used += size;
+    count++;
+  }
+  return [count === items.length ? items : items.slice(0, count), used];
+}
 
 function bounded(draft: EntryDraft): EntryDraft {
-  return {
+  const cut: EntryDraft = {
     ...draft,
     ...(draft.description !== undefined ? { description: draft.description.slice(0, MAX_DESCRIPTION) } : {}),
     columns: draft.columns
       .slice(0, MAX_COLUMNS)
       .map((c) => (c.description !== undefined ? { ...c, description: c.description.slice(0, MAX_COLUMN_DESCRIPTION) } : c)),
+  };
+  if (bytesOf(cut) <= ENTRY_BUDGET_BYTES) return cut;
+  const { columns, depends_on: dependsOn, tags } = cut;
+  let left = ENTRY_BUDGET_BYTES - bytesOf({ ...cut, columns: [], tags: [], ...(dependsOn ? { depends_on: { nodes: [], macros: [] } } : {}) });
+  const [keptColumns, columnBytes] = fit(columns, left);
+  left -= columnBytes;
+  const [keptNodes, nodeBytes] = fit(dependsOn?.nodes ?? [], left);
+  left -= nodeBytes;
+  const [keptMacros, macroBytes] = fit(dependsOn?.macros ?? [], left);
+  left -= macroBytes;
+  return {
+    ...cut,
+    columns: keptColumns,
+    ...(tags ? { tags: fit(tags, left)[0] } : {}),
+    ...(dependsOn ? { depends_on: { nodes: keptNodes, macros: keptMacros } } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncLeaseName } from "../../../lib/catalog/syncRunner.js";
 import { catalogOf, syncAndWait } from "../../support/catalogSuite.js";
@@ -244,6 +245,34 @@ describe("dbt manifest imports", () => {
     expect(await catalogOf(h, id)).toEqual([]);
   });
 
+  it("cuts a model too large for one catalog item (wide, long descriptions) instead of failing the import", async () => {
+    const id = await dbtConnector("jaffle wide");
+    const manifest = JSON.parse(v12);
+    const columns: Record<string, unknown> = {};
+    for (let i = 0; i < 1000; i++) columns[`column_${i}`] = { name: `column_${i}`, data_type: "text", description: "d".repeat(1000), tags: ["pii"] };
+    manifest.nodes["model.jaffle_shop.customers"].columns = columns;
+    manifest.nodes["model.jaffle_shop.customers"].depends_on.nodes = Array.from({ length: 3000 }, (_, i) => `model.jaffle_shop.upstream_model_number_${i}`);
+    const response = await upload(id, JSON.stringify(manifest));
+    expect(response.status, response.text).toBe(200);
+    expect(response.body).toMatchObject({ status: "completed", products_created: 7 });
+    const customers = (await catalogOf(h, id)).find((e) => e.kind === "model" && e.name === "customers");
+    expect(customers.columns.length).toBeGreaterThan(50);
+    expect(customers.columns[0]).toMatchObject({ name: "column_0", data_type: "text" });
+    expect(JSON.stringify(customers).length).toBeLessThan(400_000);
+  });
+
+  it("keeps the name index's sort key within DynamoDB's 1024 bytes for a very long model name", async () => {
+    const id = await dbtConnector("jaffle long name");
+    const manifest = JSON.parse(v12);
+    const name = "é".repeat(1000);
+    manifest.nodes["model.jaffle_shop.customers"].name = name;
+    expect((await upload(id, JSON.stringify(manifest))).status).toBe(200);
+    const entry = (await catalogOf(h, id)).find((e) => e.kind === "model" && e.name === name);
+    expect(entry).toBeDefined();
+    const { services } = h.service;
+    const stored = await services.db.send(new GetCommand({ TableName: services.config.controlTable, Key: { pk: "TENANT#default", sk: `CATALOG#${entry.entry_id}` } }));
+    expect(Buffer.byteLength(stored.Item!.gsi1sk)).toBeLessThanOrEqual(1024);
+  });
 });
 
 describe("catalog and sync-history pages", () => {
