@@ -7,7 +7,7 @@ import type { RecordScope } from "../records/types.js";
 import { IngestionFailedError } from "./errors.js";
 import { ndjsonLines } from "./ndjson.js";
 import { IngestionPipeline, type PipelineDeps } from "./pipeline.js";
-import { excerpt, screenPushed } from "./pushedRecord.js";
+import { excerpt, excerptOf, screenPushed } from "./pushedRecord.js";
 import type { SchemaRegistry } from "./schemaRegistry.js";
 import type { IngestionSummary } from "./types.js";
 
@@ -36,12 +36,12 @@ export class IngestService {
     }
     const validator = await this.deps.schemas.validatorFor(scope);
     const pipeline = new IngestionPipeline(this.deps, scope, kind, { batchSize: maxRecords, maxInFlight: 1 });
-    // No record can be larger than the body it came in: a small body needs no size checks.
+    // No record's JSON is larger than the body it came in: a small body needs fewer checks.
     const sizeHint = bodyBytes < MAX_RECORD_BYTES ? bodyBytes : undefined;
     for (let index = 0; index < records.length; index++) {
       const screened = screenPushed(records[index], validator, sizeHint);
       if ("record" in screened) await pipeline.accept(screened.record);
-      else await pipeline.reject({ index, ...screened.reject, excerpt: excerpt(JSON.stringify(records[index]) ?? "") });
+      else await pipeline.reject({ index, ...screened.reject, excerpt: excerptOf(records[index]) });
     }
     return pipeline.finish();
   }

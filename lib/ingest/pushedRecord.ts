@@ -9,12 +9,40 @@ import type { RecordValidator } from "./schemaValidator.js";
 import type { Screened } from "./types.js";
 
 const EXCERPT_CHARS = 512;
-// Canonical JSON is never longer than the JSON it was parsed from, plus the wrapper and key.
+// Canonical JSON writes a number as JavaScript does, which can be longer than the JSON it was
+// parsed from (`1E20`, 4 bytes, is written as 21 digits); it is never longer than GROWTH times
+// that JSON, plus the wrapper and key (SIZE_MARGIN). Smaller JSON needs no size check.
+const GROWTH = 6;
 const SIZE_MARGIN = 1024;
+const UNCHECKED_BYTES = Math.floor((MAX_RECORD_BYTES - SIZE_MARGIN) / GROWTH);
+/**
+ * Levels of arrays and objects inside vertical_data. The store's canonical JSON stops at
+ * 1,000 (a whole batch fails then), JSON.stringify and ajv recurse: well below both.
+ */
+export const MAX_NESTING = 256;
 
 /** The first characters of what was sent, for a dead-letter entry. */
 export function excerpt(text: string): string {
   return text.length <= EXCERPT_CHARS ? text : text.slice(0, EXCERPT_CHARS) + "…";
+}
+
+/** excerpt() of a parsed value; one too deep for JSON.stringify is not shown. */
+export function excerptOf(value: unknown): string {
+  try {
+    return excerpt(JSON.stringify(value) ?? "");
+  } catch {
+    return "(not shown: nested too deeply)";
+  }
+}
+
+/** True when containers inside `value` nest more than `levels` deep (stops as soon as they do). */
+function nestsDeeper(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (levels === 0) return true;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    if (nestsDeeper(item, levels - 1)) return true;
+  }
+  return false;
 }
 
 function sourceIdOf(value: unknown): string | null | { error: string } {
@@ -40,13 +68,18 @@ export function normalizePushed(value: unknown, jsonBytes?: number): Screened {
     return { reject: { source_id: sid, error: "vertical_data must be an object" } };
   }
   let data = (vertical_data ?? {}) as Record<string, unknown>;
-  // Fields named inside vertical_data win over the same names at the top level.
+  // Fields named inside vertical_data win over the same names at the top level. Spread, not
+  // Object.assign: a `__proto__` key of vertical_data stays a field instead of a prototype.
   for (const _ in rest) {
-    data = Object.assign(rest, data);
+    data = { ...rest, ...data };
     break;
   }
+  // Nesting N levels deep takes at least 2N bytes of JSON.
+  if ((jsonBytes === undefined || jsonBytes > 2 * MAX_NESTING) && nestsDeeper(data, MAX_NESTING)) {
+    return { reject: { source_id: sid, error: `vertical_data is nested more than ${MAX_NESTING} levels deep` } };
+  }
   const record: RecordInput = { name, source_id: sid, vertical_data: data };
-  if (jsonBytes === undefined || jsonBytes > MAX_RECORD_BYTES - SIZE_MARGIN) {
+  if (jsonBytes === undefined || jsonBytes > UNCHECKED_BYTES) {
     const key = sid ?? `${HASH_KEY_PREFIX}${"0".repeat(64)}`;
     const bytes = Buffer.byteLength(canonicalRecord(name, canonicalJson(data) ?? "{}")) + Buffer.byteLength(key);
     if (bytes > MAX_RECORD_BYTES) {

@@ -134,6 +134,34 @@ describe("batch", () => {
     expect(await storedRecords("bad/input")).toEqual([]);
   });
 
+  it("dead-letters records nested too deeply or outgrowing the store, and stores the rest", async () => {
+    const deep = (levels: number) => "[".repeat(levels) + "]".repeat(levels);
+    const body = `{"records":[{"name":"fine","source_id":"f1"},{"name":"deep","x":${deep(1500)}},${deep(10_000)},{"source_id":"d2","x":${deep(10_000)}}]}`;
+    const response = await h.request("POST", "/api/v1/ingest/odd/deep/batch", { raw: body });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: "completed", record_count: 4, accepted: 1, rejected: 3 });
+    expect((await storedRecords("odd/deep")).map((r) => r.source_id)).toEqual(["f1"]);
+    const entries = await deadLetters(response.body.ingestion_id);
+    expect(entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    expect(entries[0].error).toMatch(/nested more than \d+ levels deep/);
+
+    // 1E20 is written as 21 digits: a small line can still be too large to store.
+    const grows = JSON.stringify({ name: "fine", source_id: "g1" }) + "\n" + `{"name":"grows","n":[${Array(40_000).fill("1E20").join(",")}]}` + "\n";
+    const stream = await h.request("POST", "/api/v1/ingest/odd/grows/stream", { raw: grows, contentType: "application/x-ndjson" });
+    expect(stream.status).toBe(200);
+    expect(stream.body).toMatchObject({ status: "completed", lines: 2, accepted: 1, rejected: 1 });
+    expect((await storedRecords("odd/grows")).map((r) => r.source_id)).toEqual(["g1"]);
+    expect((await deadLetters(stream.body.ingestion_id))[0]).toMatchObject({ line: 2, error: expect.stringContaining("bytes serialized") });
+  });
+
+  it("keeps a __proto__ field of vertical_data beside the fields moved into it", async () => {
+    const raw = '{"records":[{"name":"p","source_id":"p1","extra":1,"vertical_data":{"__proto__":{"x":1},"y":2}}]}';
+    expect((await h.request("POST", "/api/v1/ingest/odd/proto/batch", { raw })).body).toMatchObject({ accepted: 1 });
+    const stored = await h.request("GET", "/api/v1/records/odd/proto/p1");
+    expect(JSON.parse(stored.text).vertical_data).toEqual(JSON.parse('{"__proto__":{"x":1},"extra":1,"y":2}'));
+    expect(Object.keys(JSON.parse(stored.text).vertical_data).sort()).toEqual(["__proto__", "extra", "y"]);
+  });
+
   it("needs the editor role to push", async () => {
     const viewer = (await h.service.services.apiKeys.create({ tenant: "default", role: "viewer" })).key;
     const response = await h.request("POST", "/api/v1/ingest/roles/item/batch", { key: viewer, body: { records: [{ name: "a" }] } });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizePushed, screenPushed } from "../../../lib/ingest/pushedRecord.js";
 import { compileSchema } from "../../../lib/ingest/schemaValidator.js";
+import { canonicalJson } from "../../../lib/records/contentHash.js";
 import { MAX_RECORD_BYTES } from "../../../lib/records/recordStore.js";
 
 describe("normalizePushed", () => {
@@ -32,6 +33,28 @@ describe("normalizePushed", () => {
     expect(normalizePushed(big)).toMatchObject({ reject: { error: expect.stringContaining(`at most ${MAX_RECORD_BYTES}`) } });
     expect(normalizePushed(big, MAX_RECORD_BYTES + 100)).toMatchObject({ reject: {} });
     expect(normalizePushed({ name: "n", blob: "x".repeat(1000) }, 1100)).toHaveProperty("record");
+  });
+
+  it("checks the size of a small text whose numbers grow when written canonically (1E20 is 21 digits)", () => {
+    const text = `{"name":"n","n":[${Array(30_000).fill("1E20").join(",")}]}`;
+    const bytes = Buffer.byteLength(text);
+    expect(bytes).toBeLessThan(MAX_RECORD_BYTES / 2);
+    expect(normalizePushed(JSON.parse(text), bytes)).toMatchObject({ reject: { error: expect.stringContaining(`at most ${MAX_RECORD_BYTES}`) } });
+  });
+
+  it("rejects a record nested too deeply to store, and never throws on one", () => {
+    const deep = (levels: number) => "[".repeat(levels) + "]".repeat(levels);
+    for (const text of [`{"name":"n","x":${deep(1500)}}`, `{"name":"n","vertical_data":{"x":${deep(20_000)}}}`]) {
+      expect(normalizePushed(JSON.parse(text), Buffer.byteLength(text))).toMatchObject({ reject: { error: expect.stringMatching(/nested more than \d+ levels deep/) } });
+      expect(normalizePushed(JSON.parse(text))).toMatchObject({ reject: {} });
+    }
+    const fine = `{"name":"n","x":${deep(100)}}`;
+    expect(normalizePushed(JSON.parse(fine), Buffer.byteLength(fine))).toHaveProperty("record");
+  });
+
+  it("keeps a __proto__ key of vertical_data when top-level fields move in beside it", () => {
+    const screened = normalizePushed(JSON.parse('{"name":"n","a":1,"vertical_data":{"__proto__":{"x":1},"b":2}}'));
+    expect("record" in screened && canonicalJson(screened.record.vertical_data)).toBe('{"__proto__":{"x":1},"a":1,"b":2}');
   });
 });
 
