@@ -24,8 +24,19 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The text of a JSON body (a byte order mark dropped); bytes that are not UTF-8 are a 400, never replaced. */
+export function decodeJsonBytes(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ValidationError("request body is not valid UTF-8; JSON must be sent as UTF-8");
+  }
+}
+
 export async function readJson(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<unknown> {
-  return parseJsonText(new TextDecoder().decode(await readJsonBytes(c, maxBytes)));
+  return parseJsonText(decodeJsonBytes(await readJsonBytes(c, maxBytes)));
 }
 
 /**

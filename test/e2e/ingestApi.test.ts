@@ -162,6 +162,21 @@ describe("batch", () => {
     expect(Object.keys(JSON.parse(stored.text).vertical_data).sort()).toEqual(["__proto__", "extra", "y"]);
   });
 
+  it("refuses a body that is not UTF-8 rather than storing mangled text", async () => {
+    const bytes = Buffer.concat([Buffer.from('{"records":[{"name":"caf'), Buffer.from([0xe9]), Buffer.from('","source_id":"latin1"}]}')]);
+    const response = await fetch(`${h.url}/api/v1/ingest/odd/latin1/batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${h.ownerKey}`, "content-type": "application/json" },
+      body: bytes,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "validation_error", message: expect.stringContaining("UTF-8") });
+    expect(await storedRecords("odd/latin1")).toEqual([]);
+    // A byte order mark is fine.
+    const bom = await h.request("POST", "/api/v1/ingest/odd/latin1/batch", { raw: '\uFEFF{"records":[{"name":"bom"}]}' });
+    expect(bom.body).toMatchObject({ accepted: 1 });
+  });
+
   it("needs the editor role to push", async () => {
     const viewer = (await h.service.services.apiKeys.create({ tenant: "default", role: "viewer" })).key;
     const response = await h.request("POST", "/api/v1/ingest/roles/item/batch", { key: viewer, body: { records: [{ name: "a" }] } });

@@ -8,7 +8,7 @@ import type { IngestService } from "../../ingest/ingestService.js";
 import type { RunRepository } from "../../pull/runRepository.js";
 import type { RecordScope } from "../../records/types.js";
 import { parseWith } from "../../validation.js";
-import { parseJsonText, queryLimit, readJsonBytes } from "../body.js";
+import { decodeJsonBytes, parseJsonText, queryLimit, readJsonBytes } from "../body.js";
 import type { AppEnv } from "../types.js";
 
 const identifier = z
@@ -29,7 +29,7 @@ const batchBody = z.object({ records: z.array(z.unknown()).min(1, "records must 
 
 /** A `{records: [...]}` body already read as bytes (the webhook verifies them first). */
 export function parseBatch(bytes: Uint8Array): unknown[] {
-  return parseWith(batchBody, parseJsonText(new TextDecoder().decode(bytes))).records;
+  return parseWith(batchBody, parseJsonText(decodeJsonBytes(bytes))).records;
 }
 
 const ndjsonType = /^application\/(x-)?(ndjson|jsonl|jsonlines)\b/i;
