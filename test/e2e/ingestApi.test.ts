@@ -177,6 +177,16 @@ describe("batch", () => {
     expect(bom.body).toMatchObject({ accepted: 1 });
   });
 
+  it("answers 404 for an ingestion id no ingestion can have", async () => {
+    for (const id of ["x".repeat(3000), "run_" + "x".repeat(3000), "ing_%F0%9F%92%A9"]) {
+      for (const suffix of ["", "/errors"]) {
+        const response = await h.request("GET", `/api/v1/ingestions/${id}${suffix}`);
+        expect({ id: id.slice(0, 12), suffix, status: response.status }).toEqual({ id: id.slice(0, 12), suffix, status: 404 });
+        expect(response.body.error).toBe("not_found");
+      }
+    }
+  });
+
   it("needs the editor role to push", async () => {
     const viewer = (await h.service.services.apiKeys.create({ tenant: "default", role: "viewer" })).key;
     const response = await h.request("POST", "/api/v1/ingest/roles/item/batch", { key: viewer, body: { records: [{ name: "a" }] } });
