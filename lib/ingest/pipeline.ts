@@ -2,7 +2,8 @@
 // with at most `maxInFlight` batches being written; `accept` waits while that many are pending,
 // which is what pauses a stream's reader. Dead-letter entries are written with the batches.
 // The ingestion record is written when the first record arrives and again at the end.
-import type { RecordStore } from "../records/recordStore.js";
+import { contentHash } from "../records/contentHash.js";
+import { HASH_KEY_PREFIX, type RecordStore } from "../records/recordStore.js";
 import type { RecordInput, RecordScope } from "../records/types.js";
 import { newId } from "../store/ids.js";
 import { DeadLetterSink } from "./deadLetters.js";
@@ -73,7 +74,9 @@ export class IngestionPipeline {
     await this.ready();
     this.ingestion.record_count++;
     this.batch.push(record);
-    if (record.source_id) this.batchKeys.add(record.source_id);
+    // A keyless record is keyed by its content hash, so an identical one in a batch written
+    // at the same time must wait too, or neither write sees the other and no duplicate is counted.
+    this.batchKeys.add(record.source_id ?? `${HASH_KEY_PREFIX}${contentHash(record.name, record.vertical_data)}`);
     if (this.batch.length >= this.options.batchSize) await this.launch();
   }
 

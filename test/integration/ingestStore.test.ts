@@ -92,6 +92,16 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
     expect(stored.items).toHaveLength(500);
   });
 
+  it("counts an identical keyless record in a batch written at the same time as a duplicate", async () => {
+    const records = new GatedRecordStore(handle.db, tables.records);
+    const lines = [{ name: "same", v: 1 }, { name: "same", v: 1 }, { name: "other", v: 2 }].map((line) => JSON.stringify(line)).join("\n");
+    const done = service(records, 1, 2).stream(scope("keyless"), new Response(lines).body!);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    records.release();
+    expect(await done).toMatchObject({ record_count: 3, accepted: 3, duplicates_skipped: 1 });
+    expect((await records.list(scope("keyless"), { limit: 10 })).items).toHaveLength(2);
+  });
+
   it("a body that breaks off keeps what was stored and says so, in the error and the ingestion record", async () => {
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
