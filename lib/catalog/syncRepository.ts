@@ -3,6 +3,7 @@
 // (TENANT#<t>#SYNCS#<connector>) lists one connector's.
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
+import { isConditionalCheckFailed } from "../store/client.js";
 import { encodeCursor, type Page } from "../store/cursor.js";
 import { GSI1 } from "../store/tables.js";
 import { pageStart } from "./pageCursor.js";
@@ -11,6 +12,8 @@ import type { SyncRecord } from "./types.js";
 const partition = (tenant: string) => `TENANT#${tenant}`;
 const PREFIX = "SYNC#";
 const byConnector = (tenant: string, connectorId: string) => `TENANT#${tenant}#SYNCS#${connectorId}`;
+
+const itemOf = (record: SyncRecord) => ({ pk: partition(record.tenant), sk: PREFIX + record.id, gsi1pk: byConnector(record.tenant, record.connector_id), gsi1sk: record.id, ...record });
 
 function strip(item: Record<string, unknown>): SyncRecord {
   const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...record } = item;
@@ -25,12 +28,29 @@ export class SyncRepository {
 
   /** Writes the whole record (one sync writes its own record, so last write wins). */
   async save(record: SyncRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: partition(record.tenant), sk: PREFIX + record.id, gsi1pk: byConnector(record.tenant, record.connector_id), gsi1sk: record.id, ...record },
-      }),
-    );
+    await this.db.send(new PutCommand({ TableName: this.table, Item: itemOf(record) }));
+  }
+
+  /**
+   * Writes the record only while the stored one is still `running`: settling a sync someone else
+   * is finishing must not overwrite its outcome. False when it was no longer running.
+   */
+  async saveIfRunning(record: SyncRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: itemOf(record),
+          ConditionExpression: "#status = :running",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":running": "running" },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async get(tenant: string, id: string): Promise<SyncRecord> {

@@ -75,8 +75,24 @@ export class CatalogSync {
 
   /** The worker's half of a sync begun by the HTTP function. */
   async resumeEvent(event: ResumeSyncEvent): Promise<SyncRecord> {
-    const record = await this.deps.syncs.get(event.tenant, event.sync_id);
+    const record = await this.settled(await this.deps.syncs.get(event.tenant, event.sync_id));
+    // Lambda may deliver an asynchronous event again: a sync that already ran (or whose lease
+    // ran out before it started) is not run a second time, outside its lease.
+    if (record.status !== "running") return record;
     return this.resume({ record, lease: { name: syncLeaseName(event.tenant, event.connector_id), owner: event.sync_id, expiresAt: event.lease_expires_at } });
+  }
+
+  /**
+   * The record as it stands. One left `running` by a process that stopped mid-sync (its lease
+   * expired, or another sync has it now) is settled `failed`, stored so, and returned so.
+   */
+  async settled(record: SyncRecord): Promise<SyncRecord> {
+    if (record.status !== "running") return record;
+    const holder = await this.deps.leases.lastHolder(syncLeaseName(record.tenant, record.connector_id));
+    if (holder?.owner === record.id && holder.expiresAt >= this.now().getTime()) return record;
+    const failed = this.failed(record, { type: "lease_lost", message: "the sync was interrupted before it finished (the process stopped); its lease expired" });
+    if (await this.deps.syncs.saveIfRunning(failed)) return failed;
+    return this.deps.syncs.get(record.tenant, record.id); // it finished meanwhile
   }
 
   /** Connects, discovers, reconciles the catalog, closes; never rejects. */
@@ -172,9 +188,10 @@ export class CatalogSync {
       }
     } finally {
       await keepAlive.stop();
+      // Saved before the lease goes: a record still `running` without its lease is a stopped sync.
+      await this.deps.syncs.save(record).catch((error: unknown) => this.deps.logger.error("could not save sync record", { sync_id: record.id, error }));
       await this.deps.leases.release(lease).catch(() => undefined);
     }
-    await this.deps.syncs.save(record).catch((error: unknown) => this.deps.logger.error("could not save sync record", { sync_id: record.id, error }));
     this.deps.logger.info("sync finished", { sync_id: record.id, connector_id: record.connector_id, kind: record.kind, status: record.status });
     return failure === undefined ? { record } : { record, error: failure };
   }

@@ -75,11 +75,12 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
     const connectorId = c.req.query("connector_id") || undefined;
     if (connectorId) await deps.connectors.get(tenant, connectorId);
     const page = await catalog.syncs.list(tenant, { connectorId, limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") });
-    return c.json({ items: page.items.map(({ tenant: _t, ...record }) => record), total: page.total, next_cursor: page.next_cursor });
+    const items = await Promise.all(page.items.map((record) => catalog.sync.settled(record)));
+    return c.json({ items: items.map(({ tenant: _t, ...record }) => record), total: page.total, next_cursor: page.next_cursor });
   });
 
   app.get("/sync-history/:id", async (c) => {
-    const { tenant: _t, ...record } = await catalog.syncs.get(c.get("principal").tenant, c.req.param("id"));
+    const { tenant: _t, ...record } = await catalog.sync.settled(await catalog.syncs.get(c.get("principal").tenant, c.req.param("id")));
     return c.json(record);
   });
 

@@ -1,12 +1,15 @@
 // A metadata sync in AWS: the HTTP function begins it and invokes the worker asynchronously with
 // kind "sync"; the worker handler runs it from that event. A failed invoke fails the sync record
-// and frees the lease.
+// and frees the lease. A sync whose process stopped is settled failed once its lease ran out; a
+// repeated worker event does not run a sync again.
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { syncLeaseName } from "../../../lib/catalog/syncRunner.js";
 import { LambdaDispatcher } from "../../../lib/dispatch/lambda.js";
 import { handleWorkerEvent } from "../../../lib/dispatch/worker.js";
+import { syncAndWait } from "../../support/catalogSuite.js";
 import { startHarness, type Harness } from "../../support/harness.js";
 import { postgresWith } from "../../support/postgresWith.js";
 import type { PostgresServer } from "../../support/servers/postgres.js";
@@ -63,4 +66,55 @@ it("a failed invoke fails the sync record and frees the lease", async () => {
   } finally {
     lambda.restore();
   }
+});
+
+/** What a stopped process leaves behind once the lease's time is up. */
+async function expireLease(name: string): Promise<void> {
+  const { db, config } = h.service.services;
+  await db.send(
+    new UpdateCommand({
+      TableName: config.controlTable,
+      Key: { pk: `LEASE#${name}`, sk: "LEASE" },
+      UpdateExpression: "SET lease_expires_at = :past",
+      ExpressionAttributeValues: { ":past": Date.now() - 1000 },
+    }),
+  );
+}
+
+it("a sync whose process stopped is settled failed once its lease expired, and the next sync runs", async () => {
+  const { catalog } = h.service.services;
+  const live = await catalog.sync.begin("default", id);
+  // Still holding its lease: running is the truth.
+  expect((await h.request("GET", `/api/v1/sync-history/${live.record.id}`)).body.status).toBe("running");
+  // The process stops here: nothing runs the sync, and its lease runs out.
+  await expireLease(syncLeaseName("default", id));
+  const read = await h.request("GET", `/api/v1/sync-history/${live.record.id}`);
+  expect(read.status).toBe(200);
+  expect(read.body).toMatchObject({ status: "failed", completed_at: expect.any(String), error: { type: "lease_lost", message: expect.stringMatching(/interrupted/) } });
+  expect(await catalog.syncs.get("default", live.record.id)).toMatchObject({ status: "failed", error: { type: "lease_lost" } });
+  const history = await h.request("GET", `/api/v1/sync-history?connector_id=${id}`);
+  expect(history.body.items.filter((s: any) => s.status === "running")).toEqual([]);
+  expect((await syncAndWait(h, id)).status).toBe("completed");
+
+  // Listed before it was read one by one: the list settles it as well.
+  const other = await catalog.sync.begin("default", id);
+  await expireLease(syncLeaseName("default", id));
+  const listed = (await h.request("GET", `/api/v1/sync-history?connector_id=${id}`)).body.items.find((s: any) => s.id === other.record.id);
+  expect(listed).toMatchObject({ status: "failed", error: { type: "lease_lost" } });
+  expect((await syncAndWait(h, id)).status).toBe("completed");
+});
+
+it("a repeated worker event (Lambda delivers an asynchronous event again) does not run the sync twice", async () => {
+  const { catalog, leases } = h.service.services;
+  const begun = await catalog.sync.begin("default", id);
+  const event = catalog.sync.job(begun).event;
+  expect(await handleWorkerEvent(h.service.services, event)).toEqual({ sync_id: begun.record.id, status: "completed" });
+  const done = await catalog.syncs.get("default", begun.record.id);
+  // Again, once free and once while another sync holds the connector's lease.
+  expect(await handleWorkerEvent(h.service.services, event)).toEqual({ sync_id: begun.record.id, status: "completed" });
+  const next = await catalog.sync.begin("default", id);
+  expect(await handleWorkerEvent(h.service.services, event)).toEqual({ sync_id: begun.record.id, status: "completed" });
+  expect(await catalog.syncs.get("default", begun.record.id)).toEqual(done);
+  expect(await leases.lastHolder(syncLeaseName("default", id))).toMatchObject({ owner: next.record.id });
+  expect((await catalog.sync.job(next).run()).status).toBe("completed");
 });
