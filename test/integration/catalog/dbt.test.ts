@@ -228,6 +228,17 @@ describe("dbt manifest imports", () => {
       duplex: "half",
     } as RequestInit);
     expect(streamed.status).toBe(413);
+    // A gzip bomb: 60 KB that inflates to 60 MB is refused while inflating.
+    const bomb = await upload(id, gzipSync(Buffer.alloc(60 * 1024 * 1024, 0x20)));
+    expect(bomb.status).toBe(413);
+    expect(bomb.body.message).toMatch(/inflates beyond the limit of 50 MB/);
+    expect((await upload(id, Buffer.from([0x1f, 0x8b, 1, 2, 3]))).body).toMatchObject({ error: "validation_error", field: "manifest_file" });
+    for (const notObject of ["null", "[]", '"manifest"', "42"]) {
+      expect((await upload(id, notObject)).body).toMatchObject({ error: "validation_error", message: expect.stringMatching(/JSON object/) });
+    }
+    const nonString = JSON.parse(v12);
+    nonString.nodes["model.jaffle_shop.customers"].description = 5;
+    expect((await upload(id, JSON.stringify(nonString))).body).toMatchObject({ error: "validation_error", details: { path: "nodes.model.jaffle_shop.customers.description" } });
     const twice = new FormData();
     twice.append("manifest_file", new Blob([v9]), "a.json");
     twice.append("manifest_file", new Blob([v12]), "b.json");
@@ -275,6 +286,24 @@ describe("dbt manifest imports", () => {
   });
 });
 
+describe("manifests of odd but valid shapes", () => {
+  it("import nodes with null columns, without depends_on or config, and a null entry among the nodes", async () => {
+    const id = await dbtConnector("jaffle odd shapes");
+    const manifest = JSON.parse(v12);
+    manifest.nodes["model.jaffle_shop.customers"].columns = null;
+    delete manifest.nodes["model.jaffle_shop.stg_customers"].depends_on;
+    delete manifest.nodes["model.jaffle_shop.stg_customers"].config;
+    manifest.nodes["test.jaffle_shop.odd"] = null;
+    manifest.sources = null;
+    const response = await upload(id, JSON.stringify(manifest));
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.products_created).toBe(5); // the 2 sources are gone with `sources: null`
+    const entries = await catalogOf(h, id);
+    expect(entries.find((e) => e.kind === "model" && e.name === "customers").columns).toEqual([]);
+    expect(entries.find((e) => e.name === "stg_customers").depends_on).toEqual({ nodes: [], macros: [] });
+  });
+});
+
 describe("catalog and sync-history pages", () => {
   it("answer a cursor this API did not hand out with 400, whatever its shape", async () => {
     const id = await dbtConnector("jaffle cursors");
@@ -296,6 +325,13 @@ describe("catalog and sync-history pages", () => {
       expect(response.status, `${route} ${Buffer.from(forgedCursor, "base64url").toString()}: ${response.text}`).toBe(400);
       expect(response.body).toMatchObject({ error: "validation_error", field: "cursor" });
     }
+    for (const query of ["limit=0", "limit=abc", "limit=101", `q=${"x".repeat(201)}`]) {
+      expect((await h.request("GET", `/api/v1/catalog?${query}`)).status, query).toBe(400);
+    }
+    // q is a plain substring: regex characters match only themselves.
+    const regex = await h.request("GET", `/api/v1/catalog?connector_id=${id}&q=${encodeURIComponent(".*(cust[")}`);
+    expect(regex.status).toBe(200);
+    expect(regex.body.items).toEqual([]);
     // The cursors the API hands out still page.
     const first = await h.request("GET", `/api/v1/catalog?connector_id=${id}&limit=3`);
     const next = await h.request("GET", `/api/v1/catalog?connector_id=${id}&limit=3&cursor=${first.body.next_cursor}`);
