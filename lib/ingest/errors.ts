@@ -11,6 +11,14 @@ export class WebhookSignatureError extends SluiceError {
   }
 }
 
+/** The request body could not be read to its end (the client went away, the connection broke). */
+export class RequestBodyError extends SluiceError {
+  constructor(options?: { cause?: unknown }) {
+    super("the request body could not be read to its end", options);
+    this.name = "RequestBodyError";
+  }
+}
+
 /**
  * An ingestion stopped part-way: the store failed (`reason` "store", our fault) or the request
  * body broke off (`reason` "body"). `summary` says what was stored before, as does the

@@ -4,7 +4,7 @@
 import { PayloadTooLargeError, ValidationError } from "../errors.js";
 import { MAX_RECORD_BYTES } from "../records/recordStore.js";
 import type { RecordScope } from "../records/types.js";
-import { IngestionFailedError } from "./errors.js";
+import { IngestionFailedError, RequestBodyError } from "./errors.js";
 import { ndjsonLines } from "./ndjson.js";
 import { IngestionPipeline, type PipelineDeps } from "./pipeline.js";
 import { excerpt, excerptOf, screenPushed } from "./pushedRecord.js";
@@ -76,6 +76,11 @@ export class IngestService {
     } catch (error) {
       // A failed write surfaces at the next accept; finish() records it and throws.
       if (error instanceof IngestionFailedError) return pipeline.finish();
+      // Anything else that is not the body's is ours: a 500, with what was stored before it.
+      if (!(error instanceof RequestBodyError)) {
+        if (ingestion.record_count === 0) throw error;
+        return pipeline.crash(error);
+      }
       if (ingestion.record_count === 0) throw new ValidationError("the request body broke off before any record was read");
       return pipeline.abort(`the request body broke off after line ${ingestion.lines}`, error);
     }

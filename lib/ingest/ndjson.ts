@@ -4,6 +4,7 @@
 // one by one, so invalid UTF-8 spoils one line, not the stream; an overlong line is dropped
 // unbuffered up to its newline.
 import { isUtf8 } from "node:buffer";
+import { RequestBodyError } from "./errors.js";
 
 export type NdjsonLine =
   | { number: number; text: string; bytes: number }
@@ -33,7 +34,9 @@ export async function* ndjsonLines(body: ReadableStream<Uint8Array>, maxLineByte
   };
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        throw new RequestBodyError({ cause: error });
+      });
       if (done) break;
       const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       const lines: NdjsonLine[] = [];

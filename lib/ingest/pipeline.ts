@@ -105,6 +105,12 @@ export class IngestionPipeline {
     return this.fail("body_interrupted", message, "body", cause);
   }
 
+  /** Something of ours other than a write failed mid-way: keeps what was stored, says so. */
+  async crash(cause: unknown): Promise<never> {
+    await this.settle();
+    return this.fail("store_error", "storing failed; see the service log", "store", cause);
+  }
+
   private async fail(type: string, message: string, reason: "store" | "body", cause: unknown): Promise<never> {
     this.complete("failed");
     this.ingestion.error = { type, message };

@@ -138,6 +138,43 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
     expect(record.error).toEqual({ type: "store_error", message: "storing failed; see the service log" });
   });
 
+  it("a failure of ours while reading a stream is not blamed on the body", async () => {
+    class DownRepository extends IngestionRepository {
+      override async save(): Promise<void> {
+        throw new Error("control table unavailable");
+      }
+    }
+    const down = new IngestService({
+      records: new RecordStore(handle.db, tables.records),
+      ingestions: new DownRepository(handle.db, tables.control),
+      schemas: new SchemaRegistry(handle.db, tables.control),
+      limits: { maxRecords: 1000, streamBatchSize: 10, streamMaxInFlight: 2 },
+    });
+    await expect(down.stream(scope("down"), countingBody(2, 10).stream)).rejects.toThrow("control table unavailable");
+
+    class ThrowingSchemas extends SchemaRegistry {
+      override async validatorFor() {
+        let seen = 0;
+        return () => {
+          if (++seen === 25) throw new Error("validator bug");
+          return undefined;
+        };
+      }
+    }
+    const buggy = new IngestService({
+      records: new RecordStore(handle.db, tables.records),
+      ingestions: new IngestionRepository(handle.db, tables.control),
+      schemas: new ThrowingSchemas(handle.db, tables.control),
+      limits: { maxRecords: 1000, streamBatchSize: 10, streamMaxInFlight: 2 },
+    });
+    const error = await buggy.stream(scope("buggy"), countingBody(5, 10).stream).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IngestionFailedError);
+    expect((error as IngestionFailedError).reason).toBe("store");
+    expect((error as IngestionFailedError).summary).toMatchObject({ status: "failed", accepted: 20 });
+    const record = await new IngestionRepository(handle.db, tables.control).get("t1", (error as IngestionFailedError).summary.ingestion_id);
+    expect(record).toMatchObject({ status: "failed", accepted: 20, error: { type: "store_error" } });
+  });
+
   it("dead-letter entries keep their order past any digit count, and page", async () => {
     const lines = Array.from({ length: 25 }, (_, i) => (i % 2 ? "nope" : JSON.stringify({ name: `ok${i}` }))).join("\n");
     const body = new Response(lines).body!;
