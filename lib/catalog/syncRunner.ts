@@ -7,7 +7,7 @@ import type { ConnectorRepository } from "../connectors/repository.js";
 import type { ConnectorService } from "../connectors/service.js";
 import type { ConnectorItem } from "../connectors/types.js";
 import type { Job, ResumeSyncEvent } from "../dispatch/contract.js";
-import { ConflictError } from "../errors.js";
+import { ConflictError, NotFoundError } from "../errors.js";
 import { runErrorOf } from "../pull/runner.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Source } from "../sources/contract.js";
@@ -175,6 +175,7 @@ export class CatalogSync {
       const now = this.now().toISOString();
       const result = reconcile({ tenant, connectorId: connector_id }, existing, found, now);
       await this.deps.entries.putAll(result.writes);
+      await this.unlessDeleted(tenant, connector_id, now);
       record = {
         ...record, status: "completed", completed_at: this.now().toISOString(),
         products_created: result.created, products_updated: result.updated, products_removed: result.removed, products_unchanged: result.unchanged,
@@ -194,6 +195,20 @@ export class CatalogSync {
     }
     this.deps.logger.info("sync finished", { sync_id: record.id, connector_id: record.connector_id, kind: record.kind, status: record.status });
     return failure === undefined ? { record } : { record, error: failure };
+  }
+
+  /**
+   * Deleting a connector marks its entries removed; one deleted while these writes were on their
+   * way would keep them present (and linked to). Checked after the writes, so either the delete's
+   * marking or this one comes last. Throws NotFoundError when the connector is gone.
+   */
+  private async unlessDeleted(tenant: string, connectorId: string, now: string): Promise<void> {
+    try {
+      await this.deps.connectorRepository.get(tenant, connectorId);
+    } catch (error) {
+      if (error instanceof NotFoundError) await this.deps.entries.markConnectorRemoved(tenant, connectorId, now);
+      throw error;
+    }
   }
 
   private failed(record: SyncRecord, error: SyncRecord["error"]): SyncRecord {

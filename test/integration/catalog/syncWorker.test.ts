@@ -6,9 +6,10 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { syncLeaseName } from "../../../lib/catalog/syncRunner.js";
+import { CatalogSync, syncLeaseName } from "../../../lib/catalog/syncRunner.js";
 import { LambdaDispatcher } from "../../../lib/dispatch/lambda.js";
 import { handleWorkerEvent } from "../../../lib/dispatch/worker.js";
+import { openSource } from "../../../lib/sources/index.js";
 import { syncAndWait } from "../../support/catalogSuite.js";
 import { startHarness, type Harness } from "../../support/harness.js";
 import { postgresWith } from "../../support/postgresWith.js";
@@ -117,4 +118,39 @@ it("a repeated worker event (Lambda delivers an asynchronous event again) does n
   expect(await catalog.syncs.get("default", begun.record.id)).toEqual(done);
   expect(await leases.lastHolder(syncLeaseName("default", id))).toMatchObject({ owner: next.record.id });
   expect((await catalog.sync.job(next).run()).status).toBe("completed");
+});
+
+it("a connector deleted while its sync runs keeps every entry marked removed", async () => {
+  const services = h.service.services;
+  const created = await h.request("POST", "/api/v1/connectors", {
+    body: { name: "deleted mid-sync", connector_type: "postgresql", collection: "w", record_type: "row", connection_config: { dsn: server.url }, query: "SELECT 1" },
+  });
+  const doomed = created.body.id;
+  let discovered!: () => void;
+  const discovering = new Promise<void>((resolve) => (discovered = resolve));
+  let resume!: () => void;
+  const deleted = new Promise<void>((resolve) => (resume = resolve));
+  // The real sync, held between discovery and its catalog writes while the connector is deleted.
+  const sync = new CatalogSync({
+    ...services, entries: services.catalog.entries, syncs: services.catalog.syncs, sampleSize: 10,
+    openSource: async (type, config) => {
+      const source = await openSource(type, config);
+      const discover = source.discover.bind(source);
+      source.discover = async (options) => {
+        const found = await discover(options);
+        discovered();
+        await deleted;
+        return found;
+      };
+      return source;
+    },
+  });
+  const run = sync.job(await sync.begin("default", doomed)).run();
+  await discovering;
+  expect((await h.request("DELETE", `/api/v1/connectors/${doomed}`)).status).toBe(204);
+  resume();
+  expect(await run).toMatchObject({ status: "failed", error: { message: expect.stringMatching(/not found/) } });
+  const entries = await services.catalog.entries.allOf("default", doomed, "discovery");
+  expect(entries.length).toBeGreaterThan(0);
+  expect(entries.filter((entry) => !entry.removed)).toEqual([]);
 });
