@@ -8,6 +8,7 @@ import type { DbtResourceType, EntryDraft, SyncRecord } from "../types.js";
 
 /** dbt Core 1.3 (v7) to 1.8+ (v12): the node fields read here are the same across them. */
 export const SUPPORTED_SCHEMA_VERSIONS = [7, 8, 9, 10, 11, 12] as const;
+const MAX_METADATA = 1_000;
 const VERSION_URL = /^https:\/\/schemas\.getdbt\.com\/dbt\/manifest\/v(\d+)(?:\.json)?$/;
 
 const text = z.string().nullish();
@@ -122,13 +123,15 @@ export function readManifest(value: unknown): ParsedManifest {
     const s = parsePart(source, raw, `sources.${id}`);
     drafts.push(draftOf(s, "source", s.identifier ?? s.name, {}));
   }
+  // Kept in the sync record, a DynamoDB item of at most 400 KB.
+  const cut = (value: string | null | undefined) => (value === null || value === undefined ? null : value.slice(0, MAX_METADATA));
   return {
     manifest: {
-      dbt_schema_version: meta.dbt_schema_version,
-      dbt_version: meta.dbt_version ?? null,
-      project_name: meta.project_name ?? null,
-      generated_at: meta.generated_at ?? null,
-      adapter_type: meta.adapter_type ?? null,
+      dbt_schema_version: meta.dbt_schema_version.slice(0, MAX_METADATA),
+      dbt_version: cut(meta.dbt_version),
+      project_name: cut(meta.project_name),
+      generated_at: cut(meta.generated_at),
+      adapter_type: cut(meta.adapter_type),
     },
     drafts,
   };

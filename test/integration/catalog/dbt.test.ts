@@ -304,6 +304,19 @@ describe("manifests of odd but valid shapes", () => {
   });
 });
 
+describe("manifest metadata", () => {
+  it("a very long metadata field is cut, so the import's sync record is stored completed", async () => {
+    const id = await dbtConnector("jaffle long metadata");
+    const manifest = JSON.parse(v12);
+    manifest.metadata.project_name = "p".repeat(500_000);
+    const response = await upload(id, JSON.stringify(manifest));
+    expect(response.status, response.text).toBe(200);
+    const stored = await h.request("GET", `/api/v1/sync-history/${response.body.job_id}`);
+    expect(stored.body).toMatchObject({ status: "completed", products_created: 7 });
+    expect(stored.body.manifest.project_name.length).toBeLessThanOrEqual(1000);
+  });
+});
+
 describe("catalog and sync-history pages", () => {
   it("answer a cursor this API did not hand out with 400, whatever its shape", async () => {
     const id = await dbtConnector("jaffle cursors");
