@@ -2,11 +2,25 @@
 // one tenant's `$id` can neither collide with nor be `$ref`-erenced by another's.
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import { RE2JS } from "re2js";
 import { ValidationError } from "../errors.js";
 import type { SchemaViolation } from "./types.js";
 
 // ajv-formats is CommonJS with a default export; under NodeNext the import is its module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
+
+// Schemas come from API users, and JavaScript's backtracking RegExp lets a `pattern` such as
+// "^(a+)+$" take exponential time on one string (ReDoS). Patterns run on RE2 instead (re2js, pure
+// JavaScript), which matches in linear time; constructs it lacks (lookaround, backreferences)
+// make the schema invalid, with RE2's reason.
+const linearRegExp = Object.assign(
+  (pattern: string, flags: string) => {
+    const compiled = RE2JS.compile(pattern);
+    // ajv caches compiled patterns under toString(): it must name the pattern, as RegExp's does.
+    return { test: (text: string) => compiled.matcher(text).find(), toString: () => `/${pattern}/${flags}` };
+  },
+  { code: "re2js" },
+);
 
 /** Findings kept per record: enough to fix it, bounded for a pathological array. */
 export const MAX_VIOLATIONS = 20;
@@ -22,7 +36,7 @@ export function compileSchema(schema: unknown): RecordValidator {
   // allErrors: a dead-letter entry should list every problem, not the first one only. ajv's
   // default strictness refuses unknown keywords (a typo would silently check nothing) but not
   // valid-if-unusual schemas such as `required` without `properties`.
-  const ajv = new Ajv2020({ allErrors: true, logger: false });
+  const ajv = new Ajv2020({ allErrors: true, logger: false, code: { regExp: linearRegExp } });
   addFormats(ajv);
   let validate: ReturnType<Ajv2020["compile"]>;
   try {

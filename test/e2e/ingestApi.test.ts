@@ -214,7 +214,8 @@ describe("schemas", () => {
     for (const [bad, reason] of [
       [{ type: "objekt" }, "must be equal to one of the allowed values"],
       [{ type: "object", propertys: {} }, 'unknown keyword: "propertys"'],
-      [{ type: "string", pattern: "(" }, "Invalid regular expression"],
+      [{ type: "string", pattern: "(" }, "error parsing regexp: missing closing )"],
+      [{ type: "string", pattern: "^(?=a)" }, "error parsing regexp"],
     ] as const) {
       const response = await h.request("PUT", "/api/v1/schemas/shop/product", { body: { schema: bad } });
       expect(response.status).toBe(400);
