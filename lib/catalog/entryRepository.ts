@@ -5,9 +5,8 @@ import { createHash } from "node:crypto";
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
 import { batchWrite } from "../store/batch.js";
-import { encodeCursor, type Page } from "../store/cursor.js";
+import { decodePageCursor, encodeCursor, type Page, type PageRead } from "../store/cursor.js";
 import { GSI1 } from "../store/tables.js";
-import { pageStart, type PageRead } from "./pageCursor.js";
 import type { CatalogItem, EntryOrigin } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -130,7 +129,7 @@ export class CatalogEntryRepository {
       input.FilterExpression = "contains(name_lower, :q)";
     }
     const items: CatalogItem[] = [];
-    let start: Record<string, unknown> | undefined = pageStart(filter.cursor, read);
+    let start: Record<string, unknown> | undefined = decodePageCursor(filter.cursor, read);
     // Limit counts evaluated items, so asking for what is still missing keeps LastEvaluatedKey an
     // exact resume point when the search drops items.
     do {

@@ -4,9 +4,8 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
-import { encodeCursor, type Page } from "../store/cursor.js";
+import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import { GSI1 } from "../store/tables.js";
-import { pageStart } from "./pageCursor.js";
 import type { SyncRecord } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -64,7 +63,7 @@ export class SyncRepository {
     const query: Omit<QueryCommandInput, "TableName"> = filter.connectorId
       ? { IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": byConnector(tenant, filter.connectorId) } }
       : { KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)", ExpressionAttributeValues: { ":pk": partition(tenant), ":prefix": PREFIX } };
-    const start = pageStart(filter.cursor, { pk: partition(tenant), prefix: PREFIX, ...(filter.connectorId ? { gsi1pk: byConnector(tenant, filter.connectorId) } : {}) });
+    const start = decodePageCursor(filter.cursor, { pk: partition(tenant), prefix: PREFIX, ...(filter.connectorId ? { gsi1pk: byConnector(tenant, filter.connectorId) } : {}) });
     const page = await this.db.send(
       new QueryCommand({ TableName: this.table, ...query, ScanIndexForward: false, Limit: filter.limit, ExclusiveStartKey: start }),
     );

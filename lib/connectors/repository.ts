@@ -3,7 +3,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
-import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { ConnectorItem, ConnectorStatus, ConnectorType } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -167,7 +167,7 @@ export class ConnectorRepository {
       values[":status"] = filter.status;
     }
     const items: ConnectorItem[] = [];
-    let start: Record<string, unknown> | undefined = decodeCursor(filter.cursor, { attribute: "pk", value: partition(tenant) });
+    let start: Record<string, unknown> | undefined = decodePageCursor(filter.cursor, { pk: partition(tenant), prefix: sortKey("") });
     // Limit counts evaluated items, so asking for what is still missing keeps the
     // LastEvaluatedKey an exact resume point even when a filter drops items.
     do {

@@ -5,7 +5,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
 import { batchWrite } from "../store/batch.js";
-import { decodePartitionCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import { TTL_ATTRIBUTE } from "../store/tables.js";
 import type { DeadLetterEntry, IngestionRecord } from "./types.js";
 
@@ -53,7 +53,7 @@ export class IngestionRepository {
 
   async listDeadLetters(tenant: string, ownerId: string, page: { limit: number; cursor?: string }): Promise<Page<DeadLetterEntry>> {
     const pk = deadLetterPartition(tenant, ownerId);
-    const start = decodePartitionCursor(page.cursor, pk);
+    const start = decodePageCursor(page.cursor, { pk });
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,

@@ -2,7 +2,7 @@
 // connector's runs newest first (run ids are ULIDs, so they sort by start time).
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
-import { decodeCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import { GSI1 } from "../store/tables.js";
 import type { RunRecord } from "./types.js";
 
@@ -54,7 +54,7 @@ export class RunRepository {
         ExpressionAttributeValues: { ":pk": key },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: "gsi1pk", value: key }),
+        ExclusiveStartKey: decodePageCursor(page.cursor, { pk: partition(tenant), prefix: "RUN#", gsi1pk: key }),
       }),
     );
     return { items: (result.Items ?? []).map(strip), next_cursor: encodeCursor(result.LastEvaluatedKey) };

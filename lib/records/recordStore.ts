@@ -6,7 +6,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError, ValidationError } from "../errors.js";
 import { batchGet, batchWrite, type BatchOptions } from "../store/batch.js";
-import { decodePartitionCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import { canonicalJson, canonicalRecord, sha256Hex } from "./contentHash.js";
 import type { ListOptions, RecordInput, RecordOrigin, RecordScope, StoredRecord, UpsertResult } from "./types.js";
 
@@ -105,7 +105,7 @@ export class RecordStore {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
       throw new ValidationError("limit must be a positive integer", "limit");
     }
-    let start: Record<string, unknown> | undefined = decodePartitionCursor(options.cursor, pk);
+    let start: Record<string, unknown> | undefined = decodePageCursor(options.cursor, { pk });
     const items: StoredRecord[] = [];
     // A page stops at 1 MB, so fill up to `limit` over several queries.
     do {

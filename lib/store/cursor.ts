@@ -8,7 +8,7 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : null;
 }
 
-export function decodeCursor(cursor: string | undefined, expect: { attribute: string; value: string }): StoreKey | undefined {
+function decodeCursor(cursor: string | undefined, expect: { attribute: string; value: string }): StoreKey | undefined {
   if (cursor === undefined || cursor === "") return undefined;
   let key: unknown;
   try {
@@ -25,13 +25,29 @@ export function decodeCursor(cursor: string | undefined, expect: { attribute: st
   return key as StoreKey;
 }
 
-/** A cursor within one partition of a pk/sk table: that pk and a string sk, nothing else. */
-export function decodePartitionCursor(cursor: string | undefined, pk: string): StoreKey | undefined {
-  const key = decodeCursor(cursor, { attribute: "pk", value: pk });
-  // DynamoDB answers another key shape with an error of its own (a 500 here), so refuse it first.
-  if (key && (Object.keys(key).length !== 2 || typeof key.sk !== "string")) {
-    throw new ValidationError("cursor is not one this API returned", "cursor");
-  }
+/** What a page read: the table's partition, the sort-key prefix of the items listed, and GSI1's partition when the page reads that index. */
+export interface PageRead {
+  pk: string;
+  prefix?: string;
+  gsi1pk?: string;
+}
+
+/**
+ * Where a page resumes: a cursor this API returned for the same read. Beyond its partition
+ * (never another tenant's), the key must have exactly the shape of the table or index read and
+ * sit inside the listed prefix: DynamoDB answers any other start key with an error of its own,
+ * which would surface as a 500.
+ */
+export function decodePageCursor(cursor: string | undefined, read: PageRead): StoreKey | undefined {
+  const key = decodeCursor(cursor, read.gsi1pk === undefined ? { attribute: "pk", value: read.pk } : { attribute: "gsi1pk", value: read.gsi1pk });
+  if (!key) return undefined;
+  const attributes = read.gsi1pk === undefined ? ["pk", "sk"] : ["pk", "sk", "gsi1pk", "gsi1sk"];
+  const valid =
+    Object.keys(key).length === attributes.length &&
+    attributes.every((name) => typeof key[name] === "string" && key[name] !== "") &&
+    key.pk === read.pk &&
+    key.sk!.startsWith(read.prefix ?? "");
+  if (!valid) throw new ValidationError("cursor is not one this API returned", "cursor");
   return key;
 }
 

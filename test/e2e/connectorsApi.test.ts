@@ -85,10 +85,21 @@ describe("connector CRUD with the seed payloads", () => {
       ["include_available=maybe", "include_available"],
       ["cursor=not-a-cursor", "cursor"],
       [`cursor=${Buffer.from(JSON.stringify({ pk: "TENANT#other", sk: "CONNECTOR#x" })).toString("base64url")}`, "cursor"],
+      // The caller's own partition, but not a key this list hands out: DynamoDB would refuse it.
+      [`cursor=${Buffer.from(JSON.stringify({ pk: "TENANT#default" })).toString("base64url")}`, "cursor"],
+      [`cursor=${Buffer.from(JSON.stringify({ pk: "TENANT#default", sk: "RUN#x" })).toString("base64url")}`, "cursor"],
     ]) {
       const response = await h.request("GET", `/api/v1/connectors?${query}`);
       expect(response.status, query).toBe(400);
       expect(response.body).toMatchObject({ error: "validation_error", field });
+    }
+    const created = await h.request("POST", "/api/v1/connectors", { body: seeds.postgres });
+    const runsKey = `TENANT#default#RUNS#${created.body.id}`;
+    for (const key of [{ gsi1pk: runsKey }, { gsi1pk: runsKey, gsi1sk: "x", pk: "TENANT#default", sk: "CONNECTOR#x" }]) {
+      const cursor = Buffer.from(JSON.stringify(key)).toString("base64url");
+      const response = await h.request("GET", `/api/v1/connectors/${created.body.id}/runs?cursor=${cursor}`);
+      expect(response.status, JSON.stringify(key)).toBe(400);
+      expect(response.body).toMatchObject({ error: "validation_error", field: "cursor" });
     }
   });
 
