@@ -103,6 +103,32 @@ describe("connector CRUD with the seed payloads", () => {
     }
   });
 
+  it("answers 404, not a store error, for an id no resource can have", async () => {
+    for (const id of ["x".repeat(3000), "conn_%F0%9F%92%A9", "conn_a.b"]) {
+      for (const [method, route] of [
+        ["GET", `/connectors/${id}`],
+        ["PATCH", `/connectors/${id}`],
+        ["DELETE", `/connectors/${id}`],
+        ["POST", `/connectors/${id}/pull`],
+        ["POST", `/connectors/${id}/test`],
+        ["POST", `/connectors/${id}/disable`],
+        ["POST", `/connectors/${id}/sync`],
+        ["GET", `/connectors/${id}/runs`],
+        ["GET", `/connectors/${id}/health`],
+        ["GET", `/runs/${id}`],
+        ["GET", `/catalog/${id}`],
+        ["GET", `/catalog?connector_id=${id}`],
+        ["GET", `/sync-history/${id}`],
+        ["GET", `/sync-history?connector_id=${id}`],
+        ["DELETE", `/api-keys/${id}`],
+      ] as const) {
+        const response = await h.request(method, `/api/v1${route}`, method === "PATCH" ? { body: { name: "x" } } : {});
+        expect({ route: `${method} ${route.replace(id, "<id>")}`, status: response.status }).toEqual({ route: `${method} ${route.replace(id, "<id>")}`, status: 404 });
+        expect(response.body.error).toBe("not_found");
+      }
+    }
+  });
+
   it("deletes a connector", async () => {
     const created = await h.request("POST", "/api/v1/connectors", { body: seeds.neo4j });
     expect((await h.request("DELETE", `/api/v1/connectors/${created.body.id}`)).status).toBe(204);

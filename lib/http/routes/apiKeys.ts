@@ -6,6 +6,7 @@ import { requireObject } from "../../validation.js";
 import { requireRole } from "../auth.js";
 import { readJson } from "../body.js";
 import type { AppEnv } from "../types.js";
+import { idParam } from "../params.js";
 
 export function apiKeyRoutes(apiKeys: ApiKeyRepository): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -30,7 +31,7 @@ export function apiKeyRoutes(apiKeys: ApiKeyRepository): Hono<AppEnv> {
   });
 
   app.delete("/api-keys/:keyId", async (c) => {
-    await apiKeys.revoke(c.get("principal").tenant, c.req.param("keyId"));
+    await apiKeys.revoke(c.get("principal").tenant, idParam(c, "keyId", "api key"));
     return c.body(null, 204);
   });
   return app;

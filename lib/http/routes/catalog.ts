@@ -11,6 +11,7 @@ import { PayloadTooLargeError, ValidationError } from "../../errors.js";
 import { parseJsonText, queryLimit } from "../body.js";
 import { describeBytes, readUploadedFile } from "../multipart.js";
 import type { AppEnv } from "../types.js";
+import { idParam, idQuery } from "../params.js";
 
 export const MAX_MANIFEST_BYTES = 50 * 1024 * 1024;
 
@@ -56,14 +57,14 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
   const { catalog } = deps;
 
   app.post("/connectors/:id/sync", async (c) => {
-    const begun = await catalog.sync.begin(c.get("principal").tenant, c.req.param("id"));
+    const begun = await catalog.sync.begin(c.get("principal").tenant, idParam(c, "id", "connector"));
     await deps.dispatcher.dispatch(catalog.sync.job(begun));
     return c.json({ job_id: begun.record.id, status: "running", started_at: begun.record.started_at }, 202);
   });
 
   app.post("/connectors/:id/dbt-manifest", async (c) => {
     const tenant = c.get("principal").tenant;
-    const id = c.req.param("id");
+    const id = idParam(c, "id", "connector");
     await deps.connectors.get(tenant, id); // 404 before reading a large body for nothing
     const manifest = parseManifest(manifestText(await readUploadedFile(c, "manifest_file", MAX_MANIFEST_BYTES)));
     const { tenant: _t, ...record } = await catalog.sync.importManifest(tenant, id, manifest);
@@ -72,7 +73,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
 
   app.get("/sync-history", async (c) => {
     const tenant = c.get("principal").tenant;
-    const connectorId = c.req.query("connector_id") || undefined;
+    const connectorId = idQuery(c, "connector_id", "connector");
     if (connectorId) await deps.connectors.get(tenant, connectorId);
     const page = await catalog.syncs.list(tenant, { connectorId, limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") });
     const items = await Promise.all(page.items.map((record) => catalog.sync.settled(record)));
@@ -80,13 +81,13 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
   });
 
   app.get("/sync-history/:id", async (c) => {
-    const { tenant: _t, ...record } = await catalog.sync.settled(await catalog.syncs.get(c.get("principal").tenant, c.req.param("id")));
+    const { tenant: _t, ...record } = await catalog.sync.settled(await catalog.syncs.get(c.get("principal").tenant, idParam(c, "id", "sync")));
     return c.json(record);
   });
 
   app.get("/catalog", async (c) => {
     const tenant = c.get("principal").tenant;
-    const connectorId = c.req.query("connector_id") || undefined;
+    const connectorId = idQuery(c, "connector_id", "connector");
     if (connectorId) await deps.connectors.get(tenant, connectorId);
     const q = c.req.query("q");
     if (q !== undefined && q.length > 200) throw new ValidationError("q must be at most 200 characters", "q");
@@ -94,9 +95,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
     return c.json({ items: page.items.map(view), next_cursor: page.next_cursor });
   });
 
-  app.get("/catalog/:entryId", async (c) => c.json(view(await catalog.entries.get(c.get("principal").tenant, c.req.param("entryId")))));
+  app.get("/catalog/:entryId", async (c) => c.json(view(await catalog.entries.get(c.get("principal").tenant, idParam(c, "entryId", "catalog entry")))));
 
-  app.get("/connectors/:id/health", async (c) => c.json(await catalog.health.of(c.get("principal").tenant, c.req.param("id"))));
+  app.get("/connectors/:id/health", async (c) => c.json(await catalog.health.of(c.get("principal").tenant, idParam(c, "id", "connector"))));
 
   return app;
 }

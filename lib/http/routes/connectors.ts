@@ -6,6 +6,7 @@ import { connectorStatuses, connectorTypes, type ConnectorStatus, type Connector
 import { ValidationError } from "../../errors.js";
 import { queryBoolean, queryLimit, readJson, readOptionalJson } from "../body.js";
 import type { AppEnv } from "../types.js";
+import { idParam } from "../params.js";
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
   if (value === undefined || value === "") return undefined;
@@ -39,25 +40,25 @@ export function connectorRoutes(connectors: ConnectorService): Hono<AppEnv> {
     return c.json({ ...page, available_types: available, total_available: available.length });
   });
 
-  app.get("/connectors/:id", async (c) => c.json(await connectors.get(c.get("principal").tenant, c.req.param("id"))));
+  app.get("/connectors/:id", async (c) => c.json(await connectors.get(c.get("principal").tenant, idParam(c, "id", "connector"))));
 
   app.patch("/connectors/:id", async (c) => {
-    const view = await connectors.update(c.get("principal").tenant, c.req.param("id"), await readJson(c));
+    const view = await connectors.update(c.get("principal").tenant, idParam(c, "id", "connector"), await readJson(c));
     return c.json(view);
   });
 
   app.delete("/connectors/:id", async (c) => {
     const force = queryBoolean(c.req.query("force"), "force", false);
-    await connectors.delete(c.get("principal").tenant, c.req.param("id"), { force });
+    await connectors.delete(c.get("principal").tenant, idParam(c, "id", "connector"), { force });
     return c.body(null, 204);
   });
 
   app.post("/connectors/:id/disable", async (c) => {
-    const view = await connectors.disable(c.get("principal").tenant, c.req.param("id"), await readOptionalJson(c));
+    const view = await connectors.disable(c.get("principal").tenant, idParam(c, "id", "connector"), await readOptionalJson(c));
     return c.json(view);
   });
 
-  app.post("/connectors/:id/enable", async (c) => c.json(await connectors.enable(c.get("principal").tenant, c.req.param("id"))));
+  app.post("/connectors/:id/enable", async (c) => c.json(await connectors.enable(c.get("principal").tenant, idParam(c, "id", "connector"))));
 
   return app;
 }

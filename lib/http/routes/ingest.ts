@@ -2,7 +2,7 @@
 // summaries and dead-letter entries of pushes and pull runs.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { NotFoundError, UnsupportedMediaTypeError } from "../../errors.js";
+import { UnsupportedMediaTypeError } from "../../errors.js";
 import type { IngestionRepository } from "../../ingest/ingestionRepository.js";
 import type { IngestService } from "../../ingest/ingestService.js";
 import type { RunRepository } from "../../pull/runRepository.js";
@@ -10,6 +10,7 @@ import type { RecordScope } from "../../records/types.js";
 import { parseWith } from "../../validation.js";
 import { decodeJsonBytes, parseJsonText, queryLimit, readJsonBytes } from "../body.js";
 import type { AppEnv } from "../types.js";
+import { idParam } from "../params.js";
 
 const identifier = z
   .string()
@@ -30,13 +31,6 @@ const batchBody = z.object({ records: z.array(z.unknown()).min(1, "records must 
 /** A `{records: [...]}` body already read as bytes (the webhook verifies them first). */
 export function parseBatch(bytes: Uint8Array): unknown[] {
   return parseWith(batchBody, parseJsonText(decodeJsonBytes(bytes))).records;
-}
-
-/** The `{id}` of an ingestion or pull run; one no id can look like (a key DynamoDB would refuse) is simply not found. */
-function ingestionId(c: Context<AppEnv>): string {
-  const id = c.req.param("id") ?? "";
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new NotFoundError("ingestion", id.length > 128 ? `${id.slice(0, 128)}…` : id);
-  return id;
 }
 
 const ndjsonType = /^application\/(x-)?(ndjson|jsonl|jsonlines)\b/i;
@@ -67,14 +61,14 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   });
 
   app.get("/ingestions/:id", async (c) => {
-    const { tenant: _tenant, ...view } = await deps.ingestions.get(c.get("principal").tenant, ingestionId(c));
+    const { tenant: _tenant, ...view } = await deps.ingestions.get(c.get("principal").tenant, idParam(c, "id", "ingestion"));
     return c.json(view);
   });
 
   // Pull runs keep their rejected rows here too, under the run id.
   app.get("/ingestions/:id/errors", async (c) => {
     const tenant = c.get("principal").tenant;
-    const id = ingestionId(c);
+    const id = idParam(c, "id", "ingestion");
     if (id.startsWith("run_")) await deps.runs.get(tenant, id);
     else await deps.ingestions.get(tenant, id);
     return c.json(await deps.ingestions.listDeadLetters(tenant, id, { limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") }));

@@ -9,6 +9,7 @@ import type { RunRepository } from "../../pull/runRepository.js";
 import type { RunRecord } from "../../pull/types.js";
 import { queryLimit } from "../body.js";
 import type { AppEnv } from "../types.js";
+import { idParam } from "../params.js";
 
 export const DEFAULT_WAIT_SECONDS = 25;
 const MAX_WAIT_SECONDS = 900;
@@ -75,7 +76,7 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
   app.post("/connectors/:id/pull", async (c) => {
     const wait = waitSeconds(c.req.query("wait"));
     const tenant = c.get("principal").tenant;
-    const begun = await deps.runner.begin(tenant, c.req.param("id"), "manual");
+    const begun = await deps.runner.begin(tenant, idParam(c, "id", "connector"), "manual");
     const { done } = await deps.dispatcher.dispatch(deps.runner.job(begun));
     const finished = done ? await waitForRun(done, wait * 1000) : await pollRun(deps.runs, tenant, begun.run.run_id, wait * 1000);
     if (!finished) return c.json({ run_id: begun.run.run_id, status: "running" }, 202);
@@ -84,7 +85,7 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
 
   app.post("/connectors/:id/test", async (c) => {
     const tenant = c.get("principal").tenant;
-    const id = c.req.param("id");
+    const id = idParam(c, "id", "connector");
     const { connector, config } = await deps.connectors.openConfig(tenant, id);
     const result = await deps.tester(connector.connector_type, config);
     await deps.connectors.recordTest(tenant, id, result);
@@ -93,12 +94,12 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
 
   app.get("/connectors/:id/runs", async (c) => {
     const tenant = c.get("principal").tenant;
-    const id = c.req.param("id");
+    const id = idParam(c, "id", "connector");
     await deps.connectors.get(tenant, id); // 404 for an unknown or foreign connector
     return c.json(await deps.runs.listForConnector(tenant, id, { limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") }));
   });
 
-  app.get("/runs/:runId", async (c) => c.json(await deps.runs.get(c.get("principal").tenant, c.req.param("runId"))));
+  app.get("/runs/:runId", async (c) => c.json(await deps.runs.get(c.get("principal").tenant, idParam(c, "runId", "run"))));
 
   return app;
 }
