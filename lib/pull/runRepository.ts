@@ -1,7 +1,8 @@
 // Run records (sync history) in the control table: pk TENANT#<t>, sk RUN#<run_id>; GSI1 lists a
 // connector's runs newest first (run ids are ULIDs, so they sort by start time).
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../errors.js";
+import { isConditionalCheckFailed } from "../store/client.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import { GSI1 } from "../store/tables.js";
 import type { RunRecord } from "./types.js";
@@ -34,6 +35,29 @@ export class RunRepository {
         },
       }),
     );
+  }
+
+  /**
+   * Takes a begun run for the worker, once: Lambda may deliver an asynchronous invoke twice.
+   * False when the run is no longer running or another delivery took it.
+   */
+  async claim(tenant: string, runId: string, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: partition(tenant), sk: `RUN#${runId}` },
+          UpdateExpression: "SET worker_started_at = :at",
+          ConditionExpression: "#status = :running AND attribute_not_exists(worker_started_at)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":at": at, ":running": "running" },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async get(tenant: string, runId: string): Promise<RunRecord> {

@@ -51,9 +51,14 @@ export async function runScheduledPull(deps: ScheduledPullDeps, event: unknown):
   }
 }
 
-/** The worker's half of an HTTP pull begun by the pull function. */
-export async function resumePull(runner: PullRunner, event: ResumePullEvent): Promise<RunRecord> {
+/**
+ * The worker's half of an HTTP pull begun by the pull function. A repeated delivery of the same
+ * event (Lambda retries asynchronous invokes) finds the run taken and answers it as it stands.
+ */
+export async function resumePull(runner: PullRunner, event: ResumePullEvent, now: () => Date = () => new Date()): Promise<RunRecord> {
   const lease = { name: leaseName(event.tenant, event.connector_id), owner: event.run_id, expiresAt: event.lease_expires_at };
+  const at = now().toISOString();
+  if (!(await runner.runs.claim(event.tenant, event.run_id, at))) return runner.runs.get(event.tenant, event.run_id);
   const run = await runner.runs.get(event.tenant, event.run_id);
   return runner.resume({ run, lease });
 }

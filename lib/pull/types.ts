@@ -28,4 +28,6 @@ export interface RunRecord {
   error: RunError | null;
   /** Why a run was skipped (scheduled trigger while another pull held the lease). */
   reason?: string;
+  /** When the worker function took the run (AWS); a repeated delivery finds it set. */
+  worker_started_at?: string;
 }

@@ -159,8 +159,23 @@ describe("the Lambda dispatcher", () => {
     });
     // What the worker does with that event:
     const { resumePull } = await import("../../lib/pull/scheduled.js");
-    expect(await resumePull(runner, JSON.parse(Buffer.from(sent.Payload as Uint8Array).toString()))).toMatchObject({ status: "completed", records_pulled: ROWS });
+    const event = JSON.parse(Buffer.from(sent.Payload as Uint8Array).toString());
+    const done = await resumePull(runner, event);
+    expect(done).toMatchObject({ status: "completed", records_pulled: ROWS, worker_started_at: expect.any(String) });
+    // Lambda may deliver the same event again: the finished run is answered, not run twice.
+    expect(await resumePull(runner, event)).toEqual(done);
     lambda.restore();
+  });
+
+  it("runs a pull once when the worker gets its event twice at the same time", async () => {
+    const created = await h.request("POST", "/api/v1/connectors", { body: connector("SELECT id, name FROM items") });
+    const { runner, runs } = h.service.services;
+    const begun = await runner.begin("default", created.body.id, "manual");
+    const event = { kind: "resume" as const, tenant: "default", connector_id: created.body.id, run_id: begun.run.run_id, lease_expires_at: begun.lease.expiresAt };
+    const { resumePull } = await import("../../lib/pull/scheduled.js");
+    const answers = await Promise.all([resumePull(runner, event), resumePull(runner, event)]);
+    expect(answers.map((run) => run.status).sort()).toEqual(["completed", "running"]);
+    expect(await runs.get("default", begun.run.run_id)).toMatchObject({ status: "completed", records_pulled: ROWS, records_uploaded: ROWS, duplicates_skipped: 0 });
   });
 
   it("a failed invoke fails the run and frees the lease", async () => {
