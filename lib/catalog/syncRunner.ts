@@ -11,7 +11,8 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import { runErrorOf } from "../pull/runner.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Source } from "../sources/contract.js";
-import { openSource as defaultOpenSource } from "../sources/index.js";
+import { withDeadline } from "../sources/deadline.js";
+import { openSource as defaultOpenSource, sourceOptions } from "../sources/index.js";
 import { LeaseHeldError } from "../store/errors.js";
 import { newId } from "../store/ids.js";
 import type { Lease, LeaseLock } from "../store/leaseLock.js";
@@ -104,7 +105,8 @@ export class CatalogSync {
       let source: Source | undefined;
       try {
         source = await this.openSource(connector.connector_type, config);
-        const found = await source.discover({ sampleSize: this.deps.sampleSize });
+        const opened = source;
+        const found = await withDeadline(opened.discover({ sampleSize: this.deps.sampleSize }), sourceOptions(config).statementTimeoutMs, "discovery", () => opened.close());
         return found.map((entry): EntryDraft => ({ origin: "discovery", key: `${entry.kind}:${entry.database ?? ""}.${entry.schema ?? ""}.${entry.name}`, ...entry }));
       } finally {
         await source?.close().catch(() => undefined);

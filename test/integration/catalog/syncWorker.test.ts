@@ -154,3 +154,34 @@ it("a connector deleted while its sync runs keeps every entry marked removed", a
   expect(entries.length).toBeGreaterThan(0);
   expect(entries.filter((entry) => !entry.removed)).toEqual([]);
 });
+
+it("a discovery that outlasts statement_timeout_seconds fails as a timeout, closes the source and frees the lease", async () => {
+  const services = h.service.services;
+  const created = await h.request("POST", "/api/v1/connectors", {
+    body: {
+      name: "stalled", connector_type: "postgresql", collection: "w", record_type: "row",
+      connection_config: { dsn: server.url, statement_timeout_seconds: 1 }, query: "SELECT 1",
+    },
+  });
+  let closed = false;
+  // The real source, on a server that stops answering once connected: discovery never returns.
+  const sync = new CatalogSync({
+    ...services, entries: services.catalog.entries, syncs: services.catalog.syncs, sampleSize: 10,
+    openSource: async (type, config) => {
+      const source = await openSource(type, config);
+      const close = source.close.bind(source);
+      source.discover = () => new Promise(() => undefined);
+      source.close = async () => {
+        closed = true;
+        await close();
+      };
+      return source;
+    },
+  });
+  const started = Date.now();
+  const record = await sync.job(await sync.begin("default", created.body.id)).run();
+  expect(record).toMatchObject({ status: "failed", error: { type: "timeout", message: expect.stringMatching(/discovery ran longer than 1 s/) } });
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(closed).toBe(true);
+  expect(await services.leases.isHeld(syncLeaseName("default", created.body.id))).toBe(false);
+});
