@@ -35,6 +35,7 @@ export const ROUTES = {
     "ANY /api/v1/catalog",
     "ANY /api/v1/catalog/{proxy+}",
     "ANY /api/v1/sync-history",
+    "ANY /api/v1/sync-history/{proxy+}",
   ],
   pull: ["POST /api/v1/connectors/{id}/pull"],
   ingest: ["ANY /api/v1/ingest/{proxy+}", "ANY /api/v1/schemas/{proxy+}", "ANY /api/v1/ingestions/{proxy+}", "ANY /api/v1/records/{proxy+}"],
@@ -108,7 +109,10 @@ export class SluiceStack extends Stack {
     const connectors = fn("ConnectorsFunction", "connectors.ts", "Sluice: connectors, API keys, tests, runs, catalog, health", {
       environment: { ...workerEnvironment, SCHEDULE_GROUP: scheduleGroup.scheduleGroupName, SCHEDULER_ROLE_ARN: schedulerRole.roleArn },
     });
-    const pull = fn("PullFunction", "pull.ts", "Sluice: POST /connectors/{id}/pull, handed to the worker", { environment: workerEnvironment });
+    // API Gateway ends a request at 30 s: a pull answers 202 after 25 s at most.
+    const pull = fn("PullFunction", "pull.ts", "Sluice: POST /connectors/{id}/pull, handed to the worker", {
+      environment: { ...workerEnvironment, PULL_MAX_WAIT_SECONDS: "25" },
+    });
     const ingest = fn("IngestFunction", "ingest.ts", "Sluice: batch and NDJSON ingestion, schemas, ingestions, records");
     const webhook = fn("WebhookFunction", "webhook.ts", "Sluice: HMAC-signed webhook ingestion");
 

@@ -22,6 +22,8 @@ export interface Config {
   pullLeaseTtlMs: number;
   /** Subtracted from a successful pull's start to form the next `:last_pull`. */
   pullOverlapMs: number;
+  /** The longest `?wait=` a pull request is held for; behind API Gateway (30 s) the stack sets 25. */
+  pullMaxWaitSeconds: number;
   /** Documents (MongoDB) or nodes and relationships (Neo4j) sampled per collection, label or type by a metadata sync. */
   catalogSampleSize: number;
   /** AWS: the pull worker function (async invoke target and scheduler target). */
@@ -76,6 +78,7 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     logLevel: logLevel as Config["logLevel"],
     pullLeaseTtlMs: intFrom(env, "PULL_LEASE_TTL_SECONDS", 300, 5, 86_400) * 1000,
     pullOverlapMs: intFrom(env, "PULL_OVERLAP_SECONDS", 60, 0, 86_400) * 1000,
+    pullMaxWaitSeconds: intFrom(env, "PULL_MAX_WAIT_SECONDS", 900, 0, 900),
     catalogSampleSize: intFrom(env, "CATALOG_SAMPLE_SIZE", 100, 1, 10_000),
     pullWorkerArn: nonEmpty(env.PULL_WORKER_ARN),
     scheduleGroup: nonEmpty(env.SCHEDULE_GROUP),

@@ -14,13 +14,19 @@ import { idParam } from "../params.js";
 export const DEFAULT_WAIT_SECONDS = 25;
 const MAX_WAIT_SECONDS = 900;
 
-function waitSeconds(value: string | undefined): number {
-  if (value === undefined || value === "") return DEFAULT_WAIT_SECONDS;
+/** ?wait=, held to what the runtime allows (a longer wait answers 202 once that has passed). */
+function waitSeconds(value: string | undefined, allowed: number): number {
+  if (value === undefined || value === "") return Math.min(DEFAULT_WAIT_SECONDS, allowed);
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
     throw new ValidationError(`wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, "wait");
   }
-  return seconds;
+  return Math.min(seconds, allowed);
+}
+
+/** A run as the API shows it: the tenant is the caller's own. */
+function runView({ tenant: _tenant, ...run }: RunRecord) {
+  return run;
 }
 
 /** The QANATIX pull answer, plus what went wrong when the run failed. */
@@ -67,14 +73,14 @@ export interface PullRouteDeps {
   dispatcher: Dispatcher;
   runs: RunRepository;
   tester: ConnectionTester;
+  config: { pullMaxWaitSeconds: number };
 }
-
 
 export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post("/connectors/:id/pull", async (c) => {
-    const wait = waitSeconds(c.req.query("wait"));
+    const wait = waitSeconds(c.req.query("wait"), deps.config.pullMaxWaitSeconds);
     const tenant = c.get("principal").tenant;
     const begun = await deps.runner.begin(tenant, idParam(c, "id", "connector"), "manual");
     const { done } = await deps.dispatcher.dispatch(deps.runner.job(begun));
@@ -96,10 +102,11 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
     const tenant = c.get("principal").tenant;
     const id = idParam(c, "id", "connector");
     await deps.connectors.get(tenant, id); // 404 for an unknown or foreign connector
-    return c.json(await deps.runs.listForConnector(tenant, id, { limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") }));
+    const page = await deps.runs.listForConnector(tenant, id, { limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") });
+    return c.json({ ...page, items: page.items.map(runView) });
   });
 
-  app.get("/runs/:runId", async (c) => c.json(await deps.runs.get(c.get("principal").tenant, idParam(c, "runId", "run"))));
+  app.get("/runs/:runId", async (c) => c.json(runView(await deps.runs.get(c.get("principal").tenant, idParam(c, "runId", "run")))));
 
   return app;
 }

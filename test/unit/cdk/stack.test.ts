@@ -120,6 +120,7 @@ describe("SluiceStack", () => {
     for (const fn of FUNCTIONS) expect(Object.keys(env(fn))).toEqual(expect.arrayContaining(["CONTROL_TABLE", "RECORDS_TABLE", "KMS_KEY_ID"]));
     for (const fn of ["ConnectorsFunction", "PullFunction"] as const) expect(refersTo(env(fn).PULL_WORKER_ARN, workerId)).toBe(true);
     expect(env("ConnectorsFunction").SCHEDULE_GROUP).toBe("sluice-test");
+    expect(env("PullFunction").PULL_MAX_WAIT_SECONDS).toBe("25");
     expect(refersTo(env("ConnectorsFunction").SCHEDULER_ROLE_ARN, logicalId("SchedulerRole", "AWS::IAM::Role"))).toBe(true);
     for (const fn of ["IngestFunction", "WebhookFunction", "PullWorkerFunction"] as const) expect(env(fn).SCHEDULER_ROLE_ARN).toBeUndefined();
     template.hasResourceProperties("AWS::Scheduler::ScheduleGroup", { Name: "sluice-test" });
