@@ -7,7 +7,13 @@ import { NotFoundError } from "../errors.js";
 import { sha256Hex } from "../records/contentHash.js";
 import type { RecordScope } from "../records/types.js";
 import { isConditionalCheckFailed } from "../store/client.js";
-import { compileSchema, type RecordValidator } from "./schemaValidator.js";
+import type { RecordValidator } from "./schemaValidator.js";
+
+// ajv and RE2 load with the first schema compiled, so a function that never meets one (connectors,
+// pull) does not load them at cold start: in a bundle they are a chunk of their own.
+async function compileSchema(schema: unknown): Promise<RecordValidator> {
+  return (await import("./schemaValidator.js")).compileSchema(schema);
+}
 
 export interface SchemaView {
   collection: string;
@@ -35,7 +41,7 @@ export class SchemaRegistry {
 
   /** Validates and compiles the schema before storing it; `created` is false for a replacement. */
   async put(scope: RecordScope, schema: unknown): Promise<{ view: SchemaView; created: boolean }> {
-    const validator = compileSchema(schema);
+    const validator = await compileSchema(schema);
     const text = JSON.stringify(schema);
     const hash = sha256Hex(text);
     const now = this.now().toISOString();
@@ -81,7 +87,7 @@ export class SchemaRegistry {
     const hash = item.schema_hash as string;
     const cached = this.compiled.get(key);
     if (cached?.hash === hash) return cached.validator;
-    const validator = compileSchema(JSON.parse(item.schema_json as string));
+    const validator = await compileSchema(JSON.parse(item.schema_json as string));
     this.remember(scope, hash, validator);
     return validator;
   }

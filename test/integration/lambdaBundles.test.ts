@@ -109,6 +109,11 @@ describe("the built handlers", () => {
     expect(JSON.parse(stored.body)).toMatchObject({ accepted: 1, rejected: 0 });
     const read = await ingest(event("GET", "/api/v1/records/bundles/item/1"), {});
     expect(JSON.parse(read.body)).toMatchObject({ name: "one", vertical_data: { colour: "red" } });
+    // A schema loads ajv and RE2, a chunk of their own.
+    const schema = await ingest(event("PUT", "/api/v1/schemas/bundles/item", { schema: { properties: { colour: { type: "string", pattern: "^(red|blue)$" } } } }), {});
+    expect(schema.statusCode, schema.body).toBe(201);
+    const screened = await ingest(event("POST", "/api/v1/ingest/bundles/item/batch", { records: [{ name: "two", colour: "green" }, { name: "three", colour: "blue" }] }), {});
+    expect(JSON.parse(screened.body)).toMatchObject({ accepted: 1, rejected: 1 });
 
     const webhook = await handlerOf("WebhookFunction");
     const unsigned = await webhook(event("POST", "/api/v1/webhooks/ingest/bundles/item", { name: "two" }), {});
