@@ -6,7 +6,7 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryComman
 import { NotFoundError } from "../errors.js";
 import { batchWrite } from "../store/batch.js";
 import { decodePageCursor, encodeCursor, type Page, type PageRead } from "../store/cursor.js";
-import { GSI1 } from "../store/tables.js";
+import { GSI1, withoutStorage } from "../store/tables.js";
 import type { CatalogItem, EntryOrigin } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -21,10 +21,7 @@ export function entryId(connectorId: string, origin: EntryOrigin, key: string): 
   return `cat_${digest.slice(0, 26).toLowerCase().replace(/[-_]/g, "0")}`;
 }
 
-function strip(item: Record<string, unknown>): CatalogItem {
-  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, name_lower: _n, ...entry } = item;
-  return entry as unknown as CatalogItem;
-}
+const strip = (item: Record<string, unknown>) => withoutStorage<CatalogItem>(item, "name_lower");
 
 export interface CatalogFilter {
   connectorId?: string;

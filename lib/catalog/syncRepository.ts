@@ -5,7 +5,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type
 import { NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
-import { GSI1 } from "../store/tables.js";
+import { GSI1, withoutStorage } from "../store/tables.js";
 import type { SyncRecord } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -14,10 +14,7 @@ const byConnector = (tenant: string, connectorId: string) => `TENANT#${tenant}#S
 
 const itemOf = (record: SyncRecord) => ({ pk: partition(record.tenant), sk: PREFIX + record.id, gsi1pk: byConnector(record.tenant, record.connector_id), gsi1sk: record.id, ...record });
 
-function strip(item: Record<string, unknown>): SyncRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...record } = item;
-  return record as unknown as SyncRecord;
-}
+const strip = (item: Record<string, unknown>) => withoutStorage<SyncRecord>(item);
 
 export class SyncRepository {
   constructor(

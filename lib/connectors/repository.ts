@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { ConnectorItem, ConnectorStatus, ConnectorType } from "./types.js";
+import { withoutStorage } from "../store/tables.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
 
@@ -24,10 +25,7 @@ export interface ConnectorFilter {
   cursor?: string;
 }
 
-function strip(item: Record<string, unknown>): ConnectorItem {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as ConnectorItem;
-}
+const strip = (item: Record<string, unknown>) => withoutStorage<ConnectorItem>(item);
 
 export class ConnectorRepository {
   constructor(

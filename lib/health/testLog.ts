@@ -3,7 +3,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ConnectionTestResult } from "../pull/connectionTest.js";
 import { newId } from "../store/ids.js";
-import { TTL_ATTRIBUTE } from "../store/tables.js";
+import { TTL_ATTRIBUTE, withoutStorage } from "../store/tables.js";
 
 const KEEP_SECONDS = 7 * 86_400;
 const partition = (tenant: string, connectorId: string) => `TENANT#${tenant}#TESTS#${connectorId}`;
@@ -45,8 +45,7 @@ export class TestLog {
         }),
       );
       for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...result } = item;
-        found.push(result as LoggedTest);
+        found.push(withoutStorage<LoggedTest>(item));
       }
       start = page.LastEvaluatedKey;
     } while (start);

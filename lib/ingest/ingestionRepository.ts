@@ -6,7 +6,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } fro
 import { NotFoundError } from "../errors.js";
 import { batchWrite } from "../store/batch.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
-import { TTL_ATTRIBUTE } from "../store/tables.js";
+import { TTL_ATTRIBUTE, withoutStorage } from "../store/tables.js";
 import type { DeadLetterEntry, IngestionRecord } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -32,8 +32,7 @@ export class IngestionRepository {
       new GetCommand({ TableName: this.table, Key: { pk: partition(tenant), sk: `INGEST#${ingestionId}` }, ConsistentRead: true }),
     );
     if (!Item) throw new NotFoundError("ingestion", ingestionId);
-    const { pk: _pk, sk: _sk, ...ingestion } = Item;
-    return ingestion as IngestionRecord;
+    return withoutStorage<IngestionRecord>(Item);
   }
 
   async writeDeadLetters(tenant: string, entries: DeadLetterEntry[]): Promise<void> {
@@ -63,7 +62,7 @@ export class IngestionRepository {
         Limit: page.limit,
       }),
     );
-    const items = (result.Items ?? []).map(({ pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...entry }) => entry as DeadLetterEntry);
+    const items = (result.Items ?? []).map((item) => withoutStorage<DeadLetterEntry>(item));
     return { items, next_cursor: encodeCursor(result.LastEvaluatedKey) };
   }
 }

@@ -4,16 +4,13 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
-import { GSI1 } from "../store/tables.js";
+import { GSI1, withoutStorage } from "../store/tables.js";
 import type { RunRecord } from "./types.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
 const historyKey = (tenant: string, connectorId: string) => `TENANT#${tenant}#RUNS#${connectorId}`;
 
-function strip(item: Record<string, unknown>): RunRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...run } = item;
-  return run as unknown as RunRecord;
-}
+const strip = (item: Record<string, unknown>) => withoutStorage<RunRecord>(item);
 
 export class RunRepository {
   constructor(

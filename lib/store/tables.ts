@@ -17,6 +17,17 @@ export interface TableNames {
 export const TTL_ATTRIBUTE = "expires_at";
 export const GSI1 = "gsi1";
 
+/** Attributes that only address an item (keys, GSI1 keys) or expire it: never part of what it holds. */
+const STORAGE_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", TTL_ATTRIBUTE];
+
+/** A stored item as its repository hands it out: without its storage attributes, nor `also`. */
+export function withoutStorage<T>(item: Record<string, unknown>, ...also: string[]): T {
+  const out = { ...item };
+  for (const name of STORAGE_ATTRIBUTES) delete out[name];
+  for (const name of also) delete out[name];
+  return out as T;
+}
+
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   const keyed = (TableName: string): CreateTableCommandInput => ({
     TableName,
