@@ -12,6 +12,7 @@ import { parseJsonText, queryLimit } from "../body.js";
 import { describeBytes, readUploadedFile } from "../multipart.js";
 import type { AppEnv } from "../types.js";
 import { idParam, idQuery } from "../params.js";
+import { withoutTenant } from "../view.js";
 
 export const MAX_MANIFEST_BYTES = 50 * 1024 * 1024;
 
@@ -67,7 +68,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
     const id = idParam(c, "id", "connector");
     await deps.connectors.get(tenant, id); // 404 before reading a large body for nothing
     const manifest = parseManifest(manifestText(await readUploadedFile(c, "manifest_file", MAX_MANIFEST_BYTES)));
-    const { tenant: _t, ...record } = await catalog.sync.importManifest(tenant, id, manifest);
+    const record = withoutTenant(await catalog.sync.importManifest(tenant, id, manifest));
     return c.json({ job_id: record.id, ...record });
   });
 
@@ -77,11 +78,11 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
     if (connectorId) await deps.connectors.get(tenant, connectorId);
     const page = await catalog.syncs.list(tenant, { connectorId, limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") });
     const items = await Promise.all(page.items.map((record) => catalog.sync.settled(record)));
-    return c.json({ items: items.map(({ tenant: _t, ...record }) => record), total: page.total, next_cursor: page.next_cursor });
+    return c.json({ items: items.map(withoutTenant), total: page.total, next_cursor: page.next_cursor });
   });
 
   app.get("/sync-history/:id", async (c) => {
-    const { tenant: _t, ...record } = await catalog.sync.settled(await catalog.syncs.get(c.get("principal").tenant, idParam(c, "id", "sync")));
+    const record = withoutTenant(await catalog.sync.settled(await catalog.syncs.get(c.get("principal").tenant, idParam(c, "id", "sync"))));
     return c.json(record);
   });
 

@@ -11,6 +11,7 @@ import { parseWith } from "../../validation.js";
 import { decodeJsonBytes, parseJsonText, queryLimit, readJsonBytes } from "../body.js";
 import type { AppEnv } from "../types.js";
 import { idParam } from "../params.js";
+import { withoutTenant } from "../view.js";
 
 const identifier = z
   .string()
@@ -61,7 +62,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   });
 
   app.get("/ingestions/:id", async (c) => {
-    const { tenant: _tenant, ...view } = await deps.ingestions.get(c.get("principal").tenant, idParam(c, "id", "ingestion"));
+    const view = withoutTenant(await deps.ingestions.get(c.get("principal").tenant, idParam(c, "id", "ingestion")));
     return c.json(view);
   });
 

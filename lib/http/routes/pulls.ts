@@ -10,6 +10,7 @@ import type { RunRecord } from "../../pull/types.js";
 import { queryLimit } from "../body.js";
 import type { AppEnv } from "../types.js";
 import { idParam } from "../params.js";
+import { withoutTenant } from "../view.js";
 
 export const DEFAULT_WAIT_SECONDS = 25;
 const MAX_WAIT_SECONDS = 900;
@@ -24,10 +25,6 @@ function waitSeconds(value: string | undefined, allowed: number): number {
   return Math.min(seconds, allowed);
 }
 
-/** A run as the API shows it: the tenant is the caller's own. */
-function runView({ tenant: _tenant, ...run }: RunRecord) {
-  return run;
-}
 
 /** The QANATIX pull answer, plus what went wrong when the run failed. */
 export function pullSummary(run: RunRecord) {
@@ -103,10 +100,10 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
     const id = idParam(c, "id", "connector");
     await deps.connectors.get(tenant, id); // 404 for an unknown or foreign connector
     const page = await deps.runs.listForConnector(tenant, id, { limit: queryLimit(c.req.query("limit")), cursor: c.req.query("cursor") });
-    return c.json({ ...page, items: page.items.map(runView) });
+    return c.json({ ...page, items: page.items.map(withoutTenant) });
   });
 
-  app.get("/runs/:runId", async (c) => c.json(runView(await deps.runs.get(c.get("principal").tenant, idParam(c, "runId", "run")))));
+  app.get("/runs/:runId", async (c) => c.json(withoutTenant(await deps.runs.get(c.get("principal").tenant, idParam(c, "runId", "run")))));
 
   return app;
 }
