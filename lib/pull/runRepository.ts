@@ -36,11 +36,11 @@ export class RunRepository {
 
   /**
    * Takes a begun run for the worker, once: Lambda may deliver an asynchronous invoke twice.
-   * False when the run is no longer running or another delivery took it.
+   * The taken run, or undefined when it is no longer running or another delivery took it.
    */
-  async claim(tenant: string, runId: string, at: string): Promise<boolean> {
+  async claim(tenant: string, runId: string, at: string): Promise<RunRecord | undefined> {
     try {
-      await this.db.send(
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: partition(tenant), sk: `RUN#${runId}` },
@@ -48,11 +48,12 @@ export class RunRepository {
           ConditionExpression: "#status = :running AND attribute_not_exists(worker_started_at)",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":at": at, ":running": "running" },
+          ReturnValues: "ALL_NEW",
         }),
       );
-      return true;
+      return strip(Attributes!);
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }

@@ -58,7 +58,6 @@ export async function runScheduledPull(deps: ScheduledPullDeps, event: unknown):
 export async function resumePull(runner: PullRunner, event: ResumePullEvent, now: () => Date = () => new Date()): Promise<RunRecord> {
   const lease = { name: leaseName(event.tenant, event.connector_id), owner: event.run_id, expiresAt: event.lease_expires_at };
   const at = now().toISOString();
-  if (!(await runner.runs.claim(event.tenant, event.run_id, at))) return runner.runs.get(event.tenant, event.run_id);
-  const run = await runner.runs.get(event.tenant, event.run_id);
-  return runner.resume({ run, lease });
+  const run = await runner.runs.claim(event.tenant, event.run_id, at);
+  return run ? runner.resume({ run, lease }) : runner.runs.get(event.tenant, event.run_id);
 }
