@@ -2,7 +2,7 @@
 // NDJSON stream, each screened record by record (QANATIX rule, store limits, schema) and
 // written through one IngestionPipeline; rejected records become dead-letter entries.
 import { PayloadTooLargeError, ValidationError } from "../errors.js";
-import { MAX_RECORD_BYTES } from "../records/recordStore.js";
+import { MAX_RECORD_BYTES } from "../records/prepare.js";
 import type { RecordScope } from "../records/types.js";
 import { IngestionFailedError, RequestBodyError } from "./errors.js";
 import { ndjsonLines } from "./ndjson.js";

@@ -3,7 +3,8 @@
 // which is what pauses a stream's reader. Dead-letter entries are written with the batches.
 // The ingestion record is written when the first record arrives and again at the end.
 import { contentHash } from "../records/contentHash.js";
-import { HASH_KEY_PREFIX, type RecordStore } from "../records/recordStore.js";
+import type { RecordStore } from "../records/contract.js";
+import { HASH_KEY_PREFIX } from "../records/prepare.js";
 import type { RecordInput, RecordScope } from "../records/types.js";
 import { newId } from "../store/ids.js";
 import { DeadLetterSink } from "./deadLetters.js";

@@ -2,7 +2,7 @@
 // top-level field moves into vertical_data), the checks the records store would refuse a whole
 // batch for, and the collection's schema. Failures become dead-letter entries, not errors.
 import { canonicalJson, canonicalRecord } from "../records/contentHash.js";
-import { HASH_KEY_PREFIX, MAX_RECORD_BYTES, MAX_SOURCE_ID_BYTES } from "../records/recordStore.js";
+import { HASH_KEY_PREFIX, MAX_RECORD_BYTES, MAX_SOURCE_ID_BYTES } from "../records/prepare.js";
 import type { RecordInput } from "../records/types.js";
 import { isObject } from "../validation.js";
 import type { RecordValidator } from "./schemaValidator.js";

@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const dynamo = createDynamoClient({ endpoint, region: config.region });
   try {
-    if (runtime === "local") await ensureTables(dynamo, { control: config.controlTable, records: config.recordsTable });
+    if (runtime === "local") await ensureTables(dynamo, { control: config.controlTable });
     const keys = runtime === "local" ? await localMasterKeys(config, logger) : config.encryptionKeys;
     const services = createServices({
       config,

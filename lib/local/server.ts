@@ -14,9 +14,17 @@ import { ensureTables } from "../store/tables.js";
 import type { ConnectorRepository } from "../connectors/repository.js";
 import { runScheduledPull } from "../pull/scheduled.js";
 import { InProcessScheduler } from "../schedule/inProcess.js";
+import type { RecordStore } from "../records/contract.js";
+import { SqliteRecordStore } from "../records/sqlite.js";
+import { createDocumentClient } from "../store/client.js";
 import { startDynalite } from "./dynalite.js";
+import { migrateDynamoRecords } from "./recordsMigration.js";
+import { takeWriterLock, type WriterLock } from "./writerLock.js";
 import { localMasterKeys } from "./masterKey.js";
 import { publishStoreEndpoint, withdrawStoreEndpoint } from "./storeEndpoint.js";
+
+/** The records of the local runtime, in the data dir. */
+export const RECORDS_FILE = "records.db";
 
 export interface LocalService {
   url: string;
@@ -32,9 +40,14 @@ export async function startLocalService(config: Config, logger: Logger): Promise
   const store = config.dynamodbEndpoint ? undefined : await startDynalite({ path: path.join(config.dataDir, "dynalite") });
   const endpoint = config.dynamodbEndpoint ?? store!.endpoint;
   const dynamo = createDynamoClient({ endpoint, region: config.region });
+  let lock: WriterLock | undefined;
+  let records: RecordStore | undefined;
   try {
-    await ensureTables(dynamo, { control: config.controlTable, records: config.recordsTable });
+    const sqlite = config.recordsStore === "sqlite";
+    await ensureTables(dynamo, { control: config.controlTable, ...(sqlite ? {} : { records: config.recordsTable }) });
+    if (sqlite) ({ lock, records } = await openRecordsFile(config, dynamo, logger));
   } catch (error) {
+    dynamo.destroy();
     await store?.close();
     throw error;
   }
@@ -47,7 +60,7 @@ export async function startLocalService(config: Config, logger: Logger): Promise
     markFired: (tenant, connectorId, slot) => services.connectorRepository.setState(tenant, connectorId, { last_scheduled_at: slot.toISOString() }),
     onError: (error) => logger.error("scheduled pull failed", { error }),
   });
-  const services: Services = createServices({ config, logger, dynamo, keyProvider: keyProviderFor(config, keys), keyEnvironment: "local", scheduler });
+  const services: Services = createServices({ config, logger, dynamo, keyProvider: keyProviderFor(config, keys), keyEnvironment: "local", scheduler, records });
   const bootstrapKey = await services.apiKeys.bootstrapOwner("default");
   await scheduler.start();
   if (store) await publishStoreEndpoint(config.dataDir, endpoint);
@@ -73,8 +86,29 @@ export async function startLocalService(config: Config, logger: Logger): Promise
       if (store) await withdrawStoreEndpoint(config.dataDir);
       dynamo.destroy();
       await store?.close();
+      await records?.close();
+      lock?.release();
     })());
   return { url: `http://${host}:${address.port}`, services, bootstrapKey, close };
+}
+
+/**
+ * The records file of the data dir, locked to this process, with any records an earlier version
+ * kept in dynalite copied in first (their table is then dropped).
+ */
+async function openRecordsFile(config: Config, dynamo: ReturnType<typeof createDynamoClient>, logger: Logger) {
+  const file = path.join(config.dataDir, RECORDS_FILE);
+  const lock = takeWriterLock(`${file}.lock`, `records store ${file}`);
+  let records: SqliteRecordStore | undefined;
+  try {
+    records = new SqliteRecordStore(file);
+    await migrateDynamoRecords({ dynamo, db: createDocumentClient(dynamo), table: config.recordsTable, store: records, logger });
+    return { lock, records };
+  } catch (error) {
+    await records?.close();
+    lock.release();
+    throw error;
+  }
 }
 
 /** Every connector with a schedule, for the in-process scheduler's start. */

@@ -8,7 +8,7 @@ import { NoConnectionError } from "../connectors/errors.js";
 import type { ConnectorItem } from "../connectors/types.js";
 import type { Job } from "../dispatch/contract.js";
 import { ConflictError, SluiceError, ValidationError } from "../errors.js";
-import type { RecordStore } from "../records/recordStore.js";
+import type { RecordStore } from "../records/contract.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Source } from "../sources/contract.js";
 import { SourceError } from "../sources/errors.js";
@@ -16,6 +16,7 @@ import { openSource as defaultOpenSource } from "../sources/index.js";
 import { newId } from "../store/ids.js";
 import type { Lease, LeaseLock } from "../store/leaseLock.js";
 import type { PullScreening } from "../ingest/pullScreening.js";
+import { pump } from "./pump.js";
 import { mapRow } from "./recordMapping.js";
 import type { RunRepository } from "./runRepository.js";
 import type { RunError, RunRecord, RunTrigger } from "./types.js";
@@ -191,25 +192,35 @@ export class PullRunner {
       // The schema is looked up once; `admit` is undefined when there is none.
       const screen = await this.deps.screening?.open(scope, run.run_id);
       const admit = screen?.admit;
-      for await (const rows of source.read(connector.query ?? "", { last_pull: lastPull }, connector.batch_size)) {
-        if (lost) throw lost;
-        const records = [];
-        for (let i = 0; i < rows.length; i++) {
-          const mapped = mapRow(rows[i]!, mapping);
-          if ("record" in mapped) {
-            if (admit === undefined || admit(mapped.record, run.records_pulled + i + 1)) records.push(mapped.record);
-            else run.records_rejected++;
-          } else {
-            run.records_rejected++;
-            screen?.reject(run.records_pulled + i + 1, mapped.error);
+      let seen = 0; // rows mapped so far: numbers the rows of dead-letter entries
+      await pump(source.read(connector.query ?? "", { last_pull: lastPull }, connector.batch_size), {
+        check: () => {
+          if (lost) throw lost;
+        },
+        map: (rows) => {
+          const records = [];
+          for (let i = 0; i < rows.length; i++) {
+            const row = seen + i + 1;
+            const mapped = mapRow(rows[i]!, mapping);
+            if ("record" in mapped) {
+              if (admit === undefined || admit(mapped.record, row)) records.push(mapped.record);
+              else run.records_rejected++;
+            } else {
+              run.records_rejected++;
+              screen?.reject(row, mapped.error);
+            }
           }
-        }
-        await screen?.flush();
-        const result = await this.deps.records.upsert(scope, records, origin);
-        run.records_pulled += rows.length;
-        run.records_uploaded += result.uploaded;
-        run.duplicates_skipped += result.duplicates;
-      }
+          seen += rows.length;
+          return records;
+        },
+        write: async (records, rows) => {
+          await screen?.flush();
+          const result = await this.deps.records.upsert(scope, records, origin);
+          run.records_pulled += rows.length;
+          run.records_uploaded += result.uploaded;
+          run.duplicates_skipped += result.duplicates;
+        },
+      });
       if (lost) throw lost;
       const completed = this.now();
       Object.assign(run, {

@@ -17,6 +17,8 @@ export interface Config {
   dynamodbEndpoint: string | undefined;
   controlTable: string;
   recordsTable: string;
+  /** Where records live: SQLite in the data dir (local default) or the DynamoDB records table. */
+  recordsStore: "sqlite" | "dynamodb";
   logLevel: "debug" | "info" | "warn" | "error";
   /** How long a pull's lease lives without renewal: a crashed pull frees the connector after this. */
   pullLeaseTtlMs: number;
@@ -59,6 +61,14 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+function recordsStoreFrom(env: Env, runtime: RuntimeKind): Config["recordsStore"] {
+  const raw = nonEmpty(env.RECORDS_STORE) ?? (runtime === "local" ? "sqlite" : "dynamodb");
+  if (raw !== "sqlite" && raw !== "dynamodb") throw new ConfigurationError(`RECORDS_STORE must be sqlite or dynamodb, got ${JSON.stringify(raw)}`);
+  // A Lambda's disk is its own and gone with it: records there would be lost.
+  if (raw === "sqlite" && runtime !== "local") throw new ConfigurationError("RECORDS_STORE=sqlite is for the local runtime only; AWS keeps records in DynamoDB");
+  return raw;
+}
+
 export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL ?? "info";
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
@@ -75,6 +85,7 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     dynamodbEndpoint: nonEmpty(env.DYNAMODB_ENDPOINT),
     controlTable: nonEmpty(env.CONTROL_TABLE) ?? "sluice-control",
     recordsTable: nonEmpty(env.RECORDS_TABLE) ?? "sluice-records",
+    recordsStore: recordsStoreFrom(env, runtime),
     logLevel: logLevel as Config["logLevel"],
     pullLeaseTtlMs: intFrom(env, "PULL_LEASE_TTL_SECONDS", 300, 5, 86_400) * 1000,
     pullOverlapMs: intFrom(env, "PULL_OVERLAP_SECONDS", 60, 0, 86_400) * 1000,

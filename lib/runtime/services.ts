@@ -25,7 +25,8 @@ import { TestLog } from "../health/testLog.js";
 import { InProcessDispatcher } from "../dispatch/inProcess.js";
 import { PullRunner } from "../pull/runner.js";
 import { RunRepository } from "../pull/runRepository.js";
-import { RecordStore } from "../records/recordStore.js";
+import type { RecordStore } from "../records/contract.js";
+import { DynamoRecordStore } from "../records/dynamodb.js";
 import { LeaseLock } from "../store/leaseLock.js";
 import { createDocumentClient } from "../store/client.js";
 import type { Config } from "./config.js";
@@ -70,6 +71,8 @@ export function createServices(input: {
   dispatcher?: Dispatcher;
   /** Where connector schedules live (EventBridge Scheduler, in-process); none unless given. */
   scheduler?: Scheduler;
+  /** The data plane; the DynamoDB records table unless given (the local runtime gives SQLite). */
+  records?: RecordStore;
 }): Services {
   const { config, logger } = input;
   const db = createDocumentClient(input.dynamo);
@@ -90,7 +93,7 @@ export function createServices(input: {
       await catalog.entries.markConnectorRemoved(tenant, id, new Date().toISOString());
     },
   });
-  const records = new RecordStore(db, config.recordsTable);
+  const records = input.records ?? new DynamoRecordStore(db, config.recordsTable);
   const runs = new RunRepository(db, table);
   const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
   const schemas = new SchemaRegistry(db, table);

@@ -69,9 +69,13 @@ async function waitUntilActive(client: DynamoDBClient, TableName: string): Promi
   throw new Error(`table ${TableName} did not become ACTIVE`);
 }
 
-/** Creates missing tables (local runtime and tests); deployed tables come from the CDK stack. */
-export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
-  for (const definition of tableDefinitions(names)) {
+/**
+ * Creates missing tables (local runtime and tests); deployed tables come from the CDK stack.
+ * Without `records` only the control table: the local runtime's records live in SQLite.
+ */
+export async function ensureTables(client: DynamoDBClient, names: { control: string; records?: string }): Promise<void> {
+  const definitions = tableDefinitions({ control: names.control, records: names.records ?? "" });
+  for (const definition of definitions.filter((d) => d.TableName !== "")) {
     const TableName = definition.TableName!;
     try {
       await client.send(new DescribeTableCommand({ TableName }));

@@ -12,13 +12,14 @@ import { IngestionRepository } from "../../lib/ingest/ingestionRepository.js";
 import { IngestService } from "../../lib/ingest/ingestService.js";
 import { SchemaRegistry } from "../../lib/ingest/schemaRegistry.js";
 import { WebhookSecrets } from "../../lib/ingest/webhookSecrets.js";
-import { RecordStore } from "../../lib/records/recordStore.js";
+import type { RecordStore } from "../../lib/records/contract.js";
+import { DynamoRecordStore } from "../../lib/records/dynamodb.js";
 import type { RecordInput, RecordOrigin, RecordScope, UpsertResult } from "../../lib/records/types.js";
 import { dynamoEngines, useDynamoEngine } from "../support/engines.js";
 import { secrets } from "../support/harness.js";
 
 /** The real store, with every upsert held until the test opens the gate. */
-class GatedRecordStore extends RecordStore {
+class GatedRecordStore extends DynamoRecordStore {
   open = false;
   private waiting: (() => void)[] = [];
   calls = 0;
@@ -111,18 +112,18 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
         sent++;
       },
     });
-    const error = await service(new RecordStore(handle.db, tables.records)).stream(scope("broken"), body).catch((e: unknown) => e);
+    const error = await service(new DynamoRecordStore(handle.db, tables.records)).stream(scope("broken"), body).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IngestionFailedError);
     const { summary, reason } = error as IngestionFailedError;
     expect(reason).toBe("body");
     expect(summary).toMatchObject({ status: "failed", lines: 30, accepted: 30 });
     const record = await new IngestionRepository(handle.db, tables.control).get("t1", summary.ingestion_id);
     expect(record).toMatchObject({ status: "failed", accepted: 30, error: { type: "body_interrupted" } });
-    expect((await new RecordStore(handle.db, tables.records).list(scope("broken"), { limit: 100 })).items).toHaveLength(30);
+    expect((await new DynamoRecordStore(handle.db, tables.records).list(scope("broken"), { limit: 100 })).items).toHaveLength(30);
   });
 
   it("a failed write ends the stream with what was stored before it", async () => {
-    class FailingStore extends RecordStore {
+    class FailingStore extends DynamoRecordStore {
       calls = 0;
       override async upsert(s: RecordScope, r: RecordInput[], o: RecordOrigin): Promise<UpsertResult> {
         if (++this.calls === 3) throw new Error("throttled for good");
@@ -145,7 +146,7 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
       }
     }
     const down = new IngestService({
-      records: new RecordStore(handle.db, tables.records),
+      records: new DynamoRecordStore(handle.db, tables.records),
       ingestions: new DownRepository(handle.db, tables.control),
       schemas: new SchemaRegistry(handle.db, tables.control),
       limits: { maxRecords: 1000, streamBatchSize: 10, streamMaxInFlight: 2 },
@@ -162,7 +163,7 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
       }
     }
     const buggy = new IngestService({
-      records: new RecordStore(handle.db, tables.records),
+      records: new DynamoRecordStore(handle.db, tables.records),
       ingestions: new IngestionRepository(handle.db, tables.control),
       schemas: new ThrowingSchemas(handle.db, tables.control),
       limits: { maxRecords: 1000, streamBatchSize: 10, streamMaxInFlight: 2 },
@@ -178,7 +179,7 @@ describe.each(dynamoEngines)("ingestion store on $name", (engine) => {
   it("dead-letter entries keep their order past any digit count, and page", async () => {
     const lines = Array.from({ length: 25 }, (_, i) => (i % 2 ? "nope" : JSON.stringify({ name: `ok${i}` }))).join("\n");
     const body = new Response(lines).body!;
-    const summary = await service(new RecordStore(handle.db, tables.records), 4, 1).stream(scope("dlq"), body);
+    const summary = await service(new DynamoRecordStore(handle.db, tables.records), 4, 1).stream(scope("dlq"), body);
     expect(summary).toMatchObject({ lines: 25, accepted: 13, rejected: 12 });
     const repo = new IngestionRepository(handle.db, tables.control);
     const first = await repo.listDeadLetters("t1", summary.ingestion_id, { limit: 10 });

@@ -1,18 +1,21 @@
-// The record store (content-hash dedupe, upsert by source_id, paging, scoping), run on dynalite
-// and on DynamoDB Local, and the batch retries of unprocessed items against a stub client.
+// The records contract suite (content-hash dedupe, upsert by source_id, paging, scoping, limits),
+// run unchanged on every adapter: SQLite, and DynamoDB on dynalite and on DynamoDB Local. Then
+// the DynamoDB adapter's batch retries of unprocessed items against a stub client.
 import { createHash } from "node:crypto";
-import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../../lib/errors.js";
 import { contentHash } from "../../lib/records/contentHash.js";
-import { MAX_RECORD_BYTES, RecordStore } from "../../lib/records/recordStore.js";
+import { DynamoRecordStore } from "../../lib/records/dynamodb.js";
+import { MAX_RECORD_BYTES } from "../../lib/records/prepare.js";
 import type { RecordInput, RecordOrigin, RecordScope } from "../../lib/records/types.js";
 import { batchGet, batchWrite } from "../../lib/store/batch.js";
 import { encodeCursor } from "../../lib/store/cursor.js";
 import { UnprocessedItemsError } from "../../lib/store/errors.js";
-import { dynamoClientConfig, dynamoEngines, useDynamoEngine } from "../support/engines.js";
+import { dynamoClientConfig } from "../support/engines.js";
+import { recordEngines, useRecordEngine } from "../support/recordEngines.js";
 
 const pullOrigin: RecordOrigin = { kind: "pull", id: "run_1", connector_id: "con_1" };
 const pushOrigin: RecordOrigin = { kind: "push", id: "ing_1" };
@@ -39,18 +42,10 @@ function products(count: number, prefix = "p"): RecordInput[] {
   }));
 }
 
-describe.each(dynamoEngines)("records on $name", (engine) => {
-  let client: DynamoDBClient;
-  let db: DynamoDBDocumentClient;
-  const tables = { control: `control-rec-${engine.name}`, records: `records-rec-${engine.name}` };
+describe.each(recordEngines)("records on $name", (engine) => {
   const scope = (collection: string, tenant = "acme"): RecordScope => ({ tenant, collection, record_type: "product" });
-  const store = (now?: () => Date) => new RecordStore(db, tables.records, now ? { now } : {});
-
-  const engineHandle = useDynamoEngine(engine, tables);
-  beforeAll(() => {
-    client = engineHandle.client;
-    db = engineHandle.db;
-  });
+  const handle = useRecordEngine(engine);
+  const store = (now?: () => Date) => handle.store(now ? { now } : {});
 
   it("uploads new records, skips identical re-sends, and rewrites only what changed", async () => {
     let clock = Date.parse("2024-03-01T10:00:00.000Z");
@@ -175,6 +170,32 @@ describe.each(dynamoEngines)("records on $name", (engine) => {
     await expect(records.list({ tenant: "acme", collection: "tenancy#product", record_type: "x" }, { limit: 1 })).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it("refuses ids and names that are not valid Unicode instead of merging them, and malformed cursors", async () => {
+    const records = store();
+    const where = scope("unicode");
+    for (const bad of [
+      { source_id: "k\ud800", name: "x", vertical_data: {} },
+      { source_id: "k\udfff", name: "x", vertical_data: {} },
+      { source_id: "k", name: "lone \ud800", vertical_data: {} },
+    ]) {
+      await expect(records.upsert(where, [bad], pushOrigin)).rejects.toBeInstanceOf(ValidationError);
+    }
+    // The replacement character itself is a valid id, distinct from its neighbours.
+    const fine = ["k\ufffd", "k\u{1F600}", "k"].map((source_id) => ({ source_id, name: "x", vertical_data: { s: "\ud800 in data is escaped JSON" } }));
+    expect(await records.upsert(where, fine, pushOrigin)).toEqual({ uploaded: 3, duplicates: 0 });
+    expect((await records.list(where, { limit: 10 })).items.map((r) => r.source_id)).toEqual(["k", "k\ufffd", "k\u{1F600}"]);
+    expect((await records.get(where, "k\ufffd")).vertical_data).toEqual({ s: "\ud800 in data is escaped JSON" });
+    await expect(records.get(where, "k\ud800")).rejects.toBeInstanceOf(NotFoundError);
+
+    const page = await records.list(where, { limit: 1 });
+    expect(page.next_cursor).toEqual(expect.any(String));
+    for (const cursor of ["%%%", "bm90IGpzb24", encodeCursor({ pk: "REC#acme#unicode#product", sk: 5 } as never)!, encodeCursor({ pk: "REC#acme#other#product", sk: "k" })!]) {
+      await expect(records.list(where, { limit: 1, cursor })).rejects.toBeInstanceOf(ValidationError);
+    }
+    await expect(records.list(scope("other"), { limit: 1, cursor: page.next_cursor! })).rejects.toBeInstanceOf(ValidationError);
+    await expect(records.list(where, { limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it("rejects a batch with an oversize or invalid record before writing any of it", async () => {
     const records = store();
     const where = scope("oversize");
@@ -193,8 +214,7 @@ describe.each(dynamoEngines)("records on $name", (engine) => {
     ]) {
       await expect(records.upsert(where, [...products(3, "ok"), invalid], pushOrigin)).rejects.toBeInstanceOf(ValidationError);
     }
-    const { Items } = await client.send(new ScanCommand({ TableName: tables.records }));
-    expect((Items ?? []).filter((item) => item.pk?.S?.includes("#oversize#"))).toEqual([]);
+    expect(await records.list(where, { limit: 100 })).toEqual({ items: [], next_cursor: null });
 
     // Just under the limit is stored: the headroom keeps it under DynamoDB's 400 KB item limit.
     const large = { source_id: "large", name: "large", vertical_data: { blob: "y".repeat(MAX_RECORD_BYTES - 100) } };
@@ -221,7 +241,7 @@ describe("batch retries against a stub client", () => {
       .on(BatchWriteCommand)
       .callsFakeOnce((input) => ({ UnprocessedItems: { [table]: input.RequestItems[table].slice(1, 3) } }))
       .resolves({});
-    const result = await new RecordStore(db, table, { batch: fast }).upsert(scope(), products(4), pushOrigin);
+    const result = await new DynamoRecordStore(db, table, { batch: fast }).upsert(scope(), products(4), pushOrigin);
     expect(result).toEqual({ uploaded: 4, duplicates: 0 });
 
     const writes = stub.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems![table]!);

@@ -1,6 +1,6 @@
 // Record reads: what pulls and pushes stored, by collection and record type.
 import { Hono } from "hono";
-import type { RecordStore } from "../../records/recordStore.js";
+import type { RecordStore } from "../../records/contract.js";
 import { queryLimit } from "../body.js";
 import type { AppEnv } from "../types.js";
 

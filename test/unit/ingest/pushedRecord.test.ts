@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { normalizePushed, screenPushed } from "../../../lib/ingest/pushedRecord.js";
 import { compileSchema } from "../../../lib/ingest/schemaValidator.js";
 import { canonicalJson } from "../../../lib/records/contentHash.js";
-import { MAX_RECORD_BYTES } from "../../../lib/records/recordStore.js";
+import { MAX_RECORD_BYTES } from "../../../lib/records/prepare.js";
 
 describe("normalizePushed", () => {
   it("moves every other top-level field into vertical_data; vertical_data's own fields win", () => {
