@@ -89,10 +89,11 @@ function restoredOf(item: Record<string, unknown>): RestoredRecord[] {
   ];
 }
 
+/** True while the table exists and is not being deleted. */
 async function tableExists(deps: MigrationDeps): Promise<boolean> {
   try {
-    await deps.dynamo.send(new DescribeTableCommand({ TableName: deps.table }));
-    return true;
+    const { Table } = await deps.dynamo.send(new DescribeTableCommand({ TableName: deps.table }));
+    return Table?.TableStatus !== "DELETING";
   } catch (error) {
     if (error instanceof Error && error.name === "ResourceNotFoundException") return false;
     throw error;
@@ -102,5 +103,15 @@ async function tableExists(deps: MigrationDeps): Promise<boolean> {
 async function dropTable(deps: MigrationDeps): Promise<void> {
   if (!(await tableExists(deps))) return;
   await deps.dynamo.send(new DeleteTableCommand({ TableName: deps.table }));
+  // dynalite deletes in the background; a start that follows must not see the table again.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await deps.dynamo.send(new DescribeTableCommand({ TableName: deps.table }));
+    } catch (error) {
+      if (error instanceof Error && error.name === "ResourceNotFoundException") break;
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   deps.logger.info("dropped the old dynalite records table", { table: deps.table });
 }
