@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHarness, type Harness } from "../support/harness.js";
+import { ensureCommand } from "../support/servers/net.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,9 +24,13 @@ function readmeApiExamples(): string[] {
 
 it("every curl example in the README's API section works as written", async () => {
   if (spawnSync("curl", ["--version"]).status !== 0) throw new Error("curl is needed for this test: apt-get install -y curl");
+  await ensureCommand("sqlite3", ["sqlite3"], "install the sqlite3 shell: apt-get install -y sqlite3");
   const blocks = readmeApiExamples();
   expect(blocks.length).toBeGreaterThanOrEqual(8);
-  const script = ["set -euo pipefail", ...blocks].join("\n").replaceAll("http://127.0.0.1:3000", h.url);
+  const script = ["set -euo pipefail", ...blocks]
+    .join("\n")
+    .replaceAll("http://127.0.0.1:3000", h.url)
+    .replaceAll(".sluice/records.db", path.join(h.dataDir, "records.db"));
   // Asynchronous: the service answering these requests runs in this process's event loop.
   const { stdout: output } = await promisify(execFile)("bash", ["-c", script], { env: { ...process.env, SLUICE_KEY: h.ownerKey } });
   expect(output).toContain('"connection_config":{"dsn":"postgresql://user:***REDACTED***@db.internal:5432/products"}');
@@ -40,6 +45,10 @@ it("every curl example in the README's API section works as written", async () =
   expect(output).toContain('"record_count":1,"accepted":1,"rejected":0');
   expect(output).toContain('"error":"invalid_signature"');
   expect(output).not.toContain("my-long-webhook-secret-123");
+  // The records read with sqlite3 from the running service's file.
+  expect(output).toContain("custom-1|Widget|a\ncustom-2|Gadget|b\n");
+  expect(output).toMatch(/iot +event +3 +20\d\d-/);
+  expect(output).toMatch(/my_vertical +my_type +2 +20\d\d-/);
   expect(output).not.toContain("internal_error");
   expect(output).not.toContain("secure_password_123");
   expect(output).not.toContain("new_secure_password");
