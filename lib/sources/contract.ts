@@ -38,11 +38,53 @@ export interface DiscoverOptions {
   sampleSize?: number;
 }
 
+/**
+ * A key value kept in a run's checkpoint: JSON, so the run record can hold it (numbers, strings;
+ * a MongoDB ObjectId as `{"$oid": "<hex>"}`; a key beyond 2^53 as its decimal text). `null` is
+ * the position of a row without a key: such rows are read last (see KeyRange).
+ */
+export type KeyPosition = string | number | { $oid: string } | null;
+
+/**
+ * Part of a query's rows in key order: those whose key is after `after` (exclusive; from the
+ * first when absent) up to `upTo` (inclusive; to the last when absent). Rows whose key is NULL
+ * come after every other row, in the range without `upTo` only; `after: null` reads just them.
+ */
+export interface KeyRange {
+  after?: KeyPosition;
+  upTo?: KeyPosition;
+}
+
+/** How one query's rows can be read in the order of one key column, for checkpoints and partitions. */
+export interface KeyOrder {
+  /** The key column as the source names it (MongoDB: `_id`, which rows carry as `id`). */
+  column: string;
+  /** The position of a row read in this order: its key as JSON (see KeyPosition). */
+  positionOf(row: Row): KeyPosition;
+  /**
+   * Splits the rows into at most `parts` ranges that together cover every row exactly once, in
+   * key order, the last without `upTo`. Integer keys (and ObjectIds) split by min and max; other
+   * keys, or a query with no rows, give one range `{}`.
+   */
+  split(parts: number): Promise<KeyRange[]>;
+  /** The rows the query will return, where the source can tell cheaply (the planner's estimate). */
+  estimate(): Promise<number | undefined>;
+}
+
 export interface Source {
   check(): Promise<CheckResult>;
   discover(options?: DiscoverOptions): Promise<CatalogEntry[]>;
-  /** Streams the query's rows in batches of at most batchSize; memory stays bounded. */
-  read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]>;
+  /**
+   * Streams the query's rows in batches of at most batchSize; memory stays bounded. With an
+   * `order` (from keyOrder) the rows come in key order, limited to `range`.
+   */
+  read(query: string, params: ReadParams, batchSize: number, order?: { order: KeyOrder; range: KeyRange }): AsyncIterable<Row[]>;
+  /**
+   * How the query's rows can be read in the order of `column` (the connector's id_column; MongoDB
+   * always orders by `_id`); undefined when they cannot (the column is not in the result, or the
+   * source cannot wrap the query: Neo4j). Opens the connection.
+   */
+  keyOrder?(query: string, params: ReadParams, column: string): Promise<KeyOrder | undefined>;
   close(): Promise<void>;
 }
 
