@@ -3,6 +3,11 @@
 import { handleWorkerEvent, type WorkerResult } from "../lib/dispatch/worker.js";
 import { awsServices } from "../lib/runtime/aws.js";
 
-export async function handler(event: unknown): Promise<WorkerResult> {
-  return handleWorkerEvent(awsServices(), event);
+/** Lambda's context: only its remaining time is used, so a pull stops before the timeout and continues. */
+interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export async function handler(event: unknown, context?: InvocationContext): Promise<WorkerResult> {
+  return handleWorkerEvent(awsServices(), event, context ? { remainingMs: () => context.getRemainingTimeInMillis() } : undefined);
 }

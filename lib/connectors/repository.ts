@@ -11,7 +11,7 @@ const partition = (tenant: string) => `TENANT#${tenant}`;
 
 // What callers set through the API; everything else on the item is state.
 const settingsFields = [
-  "name", "collection", "record_type", "query", "name_column", "id_column", "batch_size",
+  "name", "collection", "record_type", "query", "name_column", "id_column", "batch_size", "parallelism",
   "schedule", "timezone", "description", "envelope", "config_redacted", "updated_at",
 ] as const;
 type StateField =

@@ -6,9 +6,13 @@ import { isValidTimeZone } from "../schedule/timezone.js";
 import type { ConnectorType, SourceType } from "./types.js";
 
 const port = z.number().int().min(1).max(65535);
+/** Querri's default for `max_connections`. */
+export const DEFAULT_MAX_CONNECTIONS = 5;
+export const MAX_PARALLELISM = 16;
 const timeouts = {
   connection_timeout_seconds: z.number().int().min(1).max(300).optional().describe("connect timeout (default 10)"),
   statement_timeout_seconds: z.number().int().min(1).max(86_400).optional().describe("per-statement timeout (default 300)"),
+  max_connections: z.number().int().min(1).max(64).optional().describe(`connections a pull may hold open at once; bounds parallelism (default ${DEFAULT_MAX_CONNECTIONS})`),
 };
 export const sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
 
@@ -130,6 +134,7 @@ function settingsFields(type: SourceType) {
     name_column: z.string().min(1).max(128).default("name"),
     id_column: z.string().min(1).max(128).default("id"),
     batch_size: z.number().int().min(1).max(50_000).default(1000),
+    parallelism: z.number().int().min(1).max(MAX_PARALLELISM).default(1).describe("key-range partitions a pull reads at once, each over its own connection (at most max_connections)"),
     schedule: z.string().nullable().optional().describe("5-field cron: minute hour day-of-month month day-of-week"),
     timezone: z.string().default("UTC").describe("IANA time zone of the schedule"),
     description: z.string().max(2000).nullable().optional(),
@@ -138,7 +143,11 @@ function settingsFields(type: SourceType) {
 }
 
 function checkSettings(type: SourceType) {
-  return (body: { schedule?: string | null; timezone: string; query?: string | null }, ctx: Ctx) => {
+  return (body: { schedule?: string | null; timezone: string; query?: string | null; parallelism: number; connection_config: { max_connections?: number } }, ctx: Ctx) => {
+    const connections = body.connection_config.max_connections ?? DEFAULT_MAX_CONNECTIONS;
+    if (body.parallelism > connections) {
+      ctx.addIssue({ code: "custom", path: ["parallelism"], message: `parallelism ${body.parallelism} is more than connection_config.max_connections (${connections}); raise max_connections or lower parallelism` });
+    }
     if (body.schedule !== undefined && body.schedule !== null) {
       const reason = validateCron(body.schedule);
       if (reason) ctx.addIssue({ code: "custom", path: ["schedule"], message: `schedule is not a valid 5-field cron expression: ${reason}` });
@@ -189,5 +198,5 @@ export type ConnectorInput = SourceConnectorInput | DbtConnectorInput;
 /** Top-level fields a PATCH may carry (connector_type cannot change). */
 export const patchableFields = [
   "name", "collection", "record_type", "connection_config", "query", "name_column", "id_column",
-  "batch_size", "schedule", "timezone", "description", "test_connection",
+  "batch_size", "parallelism", "schedule", "timezone", "description", "test_connection",
 ] as const;

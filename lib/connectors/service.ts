@@ -57,6 +57,7 @@ function settingsOf(input: ConnectorInput): ConnectorSettings {
     name_column: input.name_column,
     id_column: input.id_column,
     batch_size: input.batch_size,
+    parallelism: input.parallelism,
     schedule: input.schedule ?? null,
     timezone: input.timezone,
     description: input.description ?? null,
@@ -67,7 +68,7 @@ export function toView(item: ConnectorItem): ConnectorView {
   const { tenant: _t, version: _v, envelope: _e, config_redacted, watermark: _w, id, name, connector_type, ...rest } = item;
   const view = { id, name, connector_type, ...rest, connection_config: config_redacted };
   if (connector_type !== "dbt") return view;
-  const { collection: _c, record_type: _r, query: _q, name_column: _n, id_column: _i, batch_size: _b, schedule: _s, timezone: _z, last_pull_at: _l, ...dbt } = view;
+  const { collection: _c, record_type: _r, query: _q, name_column: _n, id_column: _i, batch_size: _b, parallelism: _p, schedule: _s, timezone: _z, last_pull_at: _l, ...dbt } = view;
   return dbt as ConnectorView;
 }
 
@@ -240,6 +241,8 @@ export class ConnectorService {
       throw new ValidationError("reason must be a string of at most 500 characters", "reason");
     }
     const stored = await this.repository.get(tenant, id);
+    // A `running` left by a process that died mid-pull is settled first; a live pull still refuses.
+    if (stored.status === "running") await this.pullIsLive(tenant, id);
     if (stored.status !== "disabled") {
       await this.repository.setState(
         tenant,

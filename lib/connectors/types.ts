@@ -24,6 +24,8 @@ export interface ConnectorSettings {
   name_column: string;
   id_column: string;
   batch_size: number;
+  /** Key-range partitions a pull reads at once (absent on connectors made before it: 1). */
+  parallelism?: number;
   schedule: string | null;
   timezone: string;
   description: string | null;

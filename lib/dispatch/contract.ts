@@ -9,6 +9,8 @@ export interface ResumePullEvent {
   connector_id: string;
   run_id: string;
   lease_expires_at: number;
+  /** One partition of the run (a continuation, or a partition read by its own invocation); the whole run when absent. */
+  partition?: string;
 }
 
 /** What the worker function is sent to run a metadata sync the HTTP function began. */

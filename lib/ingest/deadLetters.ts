@@ -12,11 +12,18 @@ export class DeadLetterSink {
     private readonly tenant: string,
     private readonly ownerId: string,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    /** Entries are numbered after this one: a resumed pull's partition continues its numbering. */
+    firstSeq = 0,
+  ) {
+    this.seq = firstSeq;
+    this.first = firstSeq;
+  }
+
+  private readonly first: number;
 
   /** Entries added so far. */
   get count(): number {
-    return this.seq;
+    return this.seq - this.first;
   }
 
   /** Entries added since the last flush. */

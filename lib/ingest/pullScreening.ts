@@ -22,9 +22,10 @@ export class PullScreening {
     private readonly ingestions: IngestionRepository,
   ) {}
 
-  async open(scope: RecordScope, runId: string): Promise<PullScreen> {
+  /** `firstSeq`: entries are numbered after it (each partition of a run has its own range). */
+  async open(scope: RecordScope, runId: string, firstSeq = 0): Promise<PullScreen> {
     const validator = await this.schemas.validatorFor(scope);
-    const sink = new DeadLetterSink(this.ingestions, scope.tenant, runId);
+    const sink = new DeadLetterSink(this.ingestions, scope.tenant, runId, undefined, firstSeq);
     return {
       admit: validator
         ? (record, row) => {

@@ -63,6 +63,10 @@ export async function startLocalService(config: Config, logger: Logger): Promise
   const services: Services = createServices({ config, logger, dynamo, keyProvider: keyProviderFor(config, keys), keyEnvironment: "local", scheduler, records });
   const bootstrapKey = await services.apiKeys.bootstrapOwner("default");
   await scheduler.start();
+  // With the embedded store no other process can hold a lease: a run left `running` was this
+  // data dir's previous process's, which is gone, so it is resumed now rather than once its lease expires.
+  const resumed = await services.runner.resumeInterrupted({ orphaned: store !== undefined });
+  if (resumed > 0) logger.info("resumed interrupted pulls from their checkpoints", { resumed });
   if (store) await publishStoreEndpoint(config.dataDir, endpoint);
 
   const app = createApp(services);

@@ -5,7 +5,30 @@ import { NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import { GSI1, withoutStorage } from "../store/tables.js";
-import type { RunRecord } from "./types.js";
+import { RUN_COUNTS, type PartitionState, type RunCounts, type RunError, type RunRecord } from "./types.js";
+
+/** A partition's claim was taken over, or the run was settled meanwhile: this worker stops. */
+export class ClaimLostError extends Error {
+  constructor(runId: string, partition: string) {
+    super(`partition ${partition} of run ${runId} is no longer this worker's (claim taken over, or the run was settled)`);
+    this.name = "ClaimLostError";
+  }
+}
+
+/** What a run's plan sets once: its partitions, whether it reads in key order, its estimate. */
+export interface RunPlan {
+  partitions: Record<string, PartitionState>;
+  ordered: boolean;
+  records_estimate: number | null;
+}
+
+/** A stored batch: the partition's new position and absolute counts, and what they add to the run's totals. */
+export interface Checkpoint {
+  position?: PartitionState["position"];
+  counts: RunCounts;
+  delta: RunCounts;
+  claimedUntil: number;
+}
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
 const historyKey = (tenant: string, connectorId: string) => `TENANT#${tenant}#RUNS#${connectorId}`;
@@ -34,26 +57,189 @@ export class RunRepository {
     );
   }
 
+  /** Notes when a worker first took the run (kept on later deliveries); the run as stored. */
+  async markWorkerStarted(tenant: string, runId: string, at: string): Promise<RunRecord> {
+    const { Attributes } = await this.update(tenant, runId, {
+      UpdateExpression: "SET worker_started_at = if_not_exists(worker_started_at, :at)",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":at": at },
+      ReturnValues: "ALL_NEW",
+    }).catch((error: unknown) => {
+      if (isConditionalCheckFailed(error)) throw new NotFoundError("run", runId);
+      throw error;
+    });
+    return strip(Attributes!);
+  }
+
   /**
-   * Takes a begun run for the worker, once: Lambda may deliver an asynchronous invoke twice.
-   * The taken run, or undefined when it is no longer running or another delivery took it.
+   * Stores the plan once, while the run is running; a second planner (a repeated delivery) gets
+   * the run with the plan already made. Undefined when the run is no longer running.
    */
-  async claim(tenant: string, runId: string, at: string): Promise<RunRecord | undefined> {
+  async plan(tenant: string, runId: string, plan: RunPlan, invocations: number): Promise<RunRecord | undefined> {
     try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: partition(tenant), sk: `RUN#${runId}` },
-          UpdateExpression: "SET worker_started_at = :at",
-          ConditionExpression: "#status = :running AND attribute_not_exists(worker_started_at)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":at": at, ":running": "running" },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
+      const { Attributes } = await this.update(tenant, runId, {
+        UpdateExpression: "SET #parts = :p, ordered = :o, records_estimate = :e, chunks_done = :zero, invocations = :inv",
+        ConditionExpression: "#status = :running AND attribute_not_exists(#parts)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":p": plan.partitions, ":o": plan.ordered, ":e": plan.records_estimate, ":zero": 0, ":inv": invocations, ":running": "running" },
+        ReturnValues: "ALL_NEW",
+      });
+      return strip(Attributes!);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const run = await this.get(tenant, runId);
+      return run.status === "running" ? run : undefined;
+    }
+  }
+
+  /**
+   * Takes partition `p` for `token` until `until` (epoch ms): only while the run runs, the
+   * partition is unfinished, and nobody else's claim is live (`force` ignores one: a restarted
+   * single process whose predecessor died). The run as stored, or undefined when not taken.
+   */
+  async claimPartition(tenant: string, runId: string, p: string, claim: { token: string; now: number; until: number; force?: boolean }): Promise<RunRecord | undefined> {
+    const free = claim.force ? "" : " AND (attribute_not_exists(#parts.#p.claimed_until) OR #parts.#p.claimed_until < :now OR #parts.#p.claimed_by = :token)";
+    try {
+      const { Attributes } = await this.update(tenant, runId, {
+        UpdateExpression: "SET #parts.#p.claimed_by = :token, #parts.#p.claimed_until = :until, #parts.#p.#st = :running",
+        ConditionExpression: `#status = :running AND #parts.#p.#st IN (:pending, :running)${free}`,
+        ExpressionAttributeNames: { "#status": "status", "#p": p, "#st": "status" },
+        ExpressionAttributeValues: { ":token": claim.token, ":until": claim.until, ":running": "running", ":pending": "pending", ...(claim.force ? {} : { ":now": claim.now }) },
+        ReturnValues: "ALL_NEW",
+      });
       return strip(Attributes!);
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * After a batch is stored: the partition's position and counts, and the run's totals and
+   * chunks, in one conditional write, so the totals are always the sum of the partitions'.
+   */
+  async checkpoint(tenant: string, runId: string, p: string, token: string, at: Checkpoint): Promise<void> {
+    const names: Record<string, string> = { "#status": "status", "#p": p };
+    const values: Record<string, unknown> = { ":token": token, ":running": "running", ":until": at.claimedUntil, ":one": 1 };
+    const sets = ["#parts.#p.claimed_until = :until", "#parts.#p.chunks_done = #parts.#p.chunks_done + :one", "chunks_done = chunks_done + :one"];
+    for (const count of RUN_COUNTS) {
+      sets.push(`#parts.#p.${count} = :abs_${count}`, `${count} = ${count} + :d_${count}`);
+      values[`:abs_${count}`] = at.counts[count];
+      values[`:d_${count}`] = at.delta[count];
+    }
+    if (at.position !== undefined) {
+      sets.push("#parts.#p.#pos = :pos");
+      names["#pos"] = "position";
+      values[":pos"] = at.position;
+    }
+    await this.claimed(runId, p, {
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ConditionExpression: "#status = :running AND #parts.#p.claimed_by = :token",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }, tenant);
+  }
+
+  /** Starts an unordered partition over: its counts leave the run's totals (its rows are read again). */
+  async restartPartition(tenant: string, runId: string, p: string, token: string, state: PartitionState): Promise<void> {
+    const values: Record<string, unknown> = { ":token": token, ":running": "running", ":zero": 0, ":chunks": state.chunks_done };
+    const sets = ["#parts.#p.chunks_done = :zero", "chunks_done = chunks_done - :chunks"];
+    for (const count of RUN_COUNTS) {
+      sets.push(`#parts.#p.${count} = :zero`, `${count} = ${count} - :old_${count}`);
+      values[`:old_${count}`] = state[count];
+    }
+    await this.claimed(runId, p, {
+      UpdateExpression: `SET ${sets.join(", ")} REMOVE #parts.#p.#pos`,
+      ConditionExpression: "#status = :running AND #parts.#p.claimed_by = :token",
+      ExpressionAttributeNames: { "#status": "status", "#p": p, "#pos": "position" },
+      ExpressionAttributeValues: values,
+    }, tenant);
+  }
+
+  /** Gives a claim up (a worker stopping at its deadline); the partition stays unfinished. */
+  async releasePartition(tenant: string, runId: string, p: string, token: string): Promise<void> {
+    await this.claimed(runId, p, {
+      UpdateExpression: "SET #parts.#p.claimed_until = :zero, #parts.#p.claimed_by = :none",
+      ConditionExpression: "#parts.#p.claimed_by = :token",
+      ExpressionAttributeNames: { "#p": p },
+      ExpressionAttributeValues: { ":token": token, ":zero": 0, ":none": null },
+    }, tenant).catch((error: unknown) => {
+      if (!(error instanceof ClaimLostError)) throw error;
+    });
+  }
+
+  /** Ends partition `p` (completed, or failed with its error); the run as stored after. */
+  async endPartition(tenant: string, runId: string, p: string, token: string, status: "completed" | "failed", error: RunError | null = null): Promise<RunRecord> {
+    const { Attributes } = await this.claimed(runId, p, {
+      UpdateExpression: "SET #parts.#p.#st = :status, #parts.#p.claimed_until = :zero, #parts.#p.#err = :error",
+      ConditionExpression: "#status = :running AND #parts.#p.claimed_by = :token",
+      ExpressionAttributeNames: { "#status": "status", "#p": p, "#st": "status", "#err": "error" },
+      ExpressionAttributeValues: { ":token": token, ":running": "running", ":status": status, ":zero": 0, ":error": error },
+      ReturnValues: "ALL_NEW",
+    }, tenant);
+    return strip(Attributes!);
+  }
+
+  /** Counts a failed try of partition `p` (it is retried from its checkpoint). */
+  async countAttempt(tenant: string, runId: string, p: string, token: string): Promise<void> {
+    await this.claimed(runId, p, {
+      UpdateExpression: "SET #parts.#p.attempts = #parts.#p.attempts + :one",
+      ConditionExpression: "#status = :running AND #parts.#p.claimed_by = :token",
+      ExpressionAttributeNames: { "#status": "status", "#p": p },
+      ExpressionAttributeValues: { ":token": token, ":running": "running", ":one": 1 },
+    }, tenant);
+  }
+
+  /** Counts one more worker invocation of the run; the new count. */
+  async countInvocation(tenant: string, runId: string): Promise<number> {
+    const { Attributes } = await this.update(tenant, runId, {
+      UpdateExpression: "SET invocations = if_not_exists(invocations, :zero) + :one",
+      ExpressionAttributeValues: { ":zero": 0, ":one": 1 },
+      ReturnValues: "UPDATED_NEW",
+    });
+    return Attributes!.invocations as number;
+  }
+
+  /** Counts a resume of an interrupted run. */
+  async countResume(tenant: string, runId: string): Promise<void> {
+    await this.update(tenant, runId, {
+      UpdateExpression: "SET resumes = if_not_exists(resumes, :zero) + :one",
+      ExpressionAttributeValues: { ":zero": 0, ":one": 1 },
+    });
+  }
+
+  /**
+   * Ends a running run (completed, failed), once: true when this call ended it, false when it
+   * had ended already. The counts stay as the checkpoints left them.
+   */
+  async settle(tenant: string, runId: string, end: { status: "completed" | "failed"; completed_at: string; duration_seconds: number; error: RunError | null }): Promise<boolean> {
+    try {
+      await this.update(tenant, runId, {
+        UpdateExpression: "SET #status = :status, completed_at = :at, duration_seconds = :d, #err = :error",
+        ConditionExpression: "#status = :running",
+        ExpressionAttributeNames: { "#status": "status", "#err": "error" },
+        ExpressionAttributeValues: { ":status": end.status, ":at": end.completed_at, ":d": end.duration_seconds, ":error": end.error, ":running": "running" },
+      });
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  // `partitions` is a reserved word in DynamoDB expressions: every expression names it #parts.
+  private update(tenant: string, runId: string, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">) {
+    const uses = `${input.UpdateExpression ?? ""} ${input.ConditionExpression ?? ""}`.includes("#parts");
+    const names = uses ? { ...input.ExpressionAttributeNames, "#parts": "partitions" } : input.ExpressionAttributeNames;
+    return this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk: partition(tenant), sk: `RUN#${runId}` }, ...input, ...(names ? { ExpressionAttributeNames: names } : {}) }));
+  }
+
+  /** An update conditioned on this worker's claim: ClaimLostError when the condition fails. */
+  private async claimed(runId: string, p: string, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">, tenant: string) {
+    try {
+      return await this.update(tenant, runId, input);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new ClaimLostError(runId, p);
       throw error;
     }
   }

@@ -7,7 +7,8 @@ import type { Logger } from "../runtime/logger.js";
 import { newId } from "../store/ids.js";
 import { LeaseHeldError } from "../store/errors.js";
 import type { ResumePullEvent } from "../dispatch/contract.js";
-import { leaseName, type PullRunner } from "./runner.js";
+import { NO_DEADLINE, type Deadline } from "./deadline.js";
+import type { PullRunner } from "./runner.js";
 import type { RunRepository } from "./runRepository.js";
 import type { RunRecord } from "./types.js";
 
@@ -23,14 +24,14 @@ function isEvent(value: unknown): value is { tenant: string; connector_id: strin
   return typeof event?.tenant === "string" && typeof event.connector_id === "string";
 }
 
-export async function runScheduledPull(deps: ScheduledPullDeps, event: unknown): Promise<RunRecord | undefined> {
+export async function runScheduledPull(deps: ScheduledPullDeps, event: unknown, deadline: Deadline = NO_DEADLINE): Promise<RunRecord | undefined> {
   if (!isEvent(event)) {
     deps.logger.error("scheduled pull event without tenant and connector_id; ignored");
     return undefined;
   }
   const { tenant, connector_id } = event;
   try {
-    return await deps.runner.resume(await deps.runner.begin(tenant, connector_id, "schedule"));
+    return await deps.runner.resume(await deps.runner.begin(tenant, connector_id, "schedule"), deadline);
   } catch (error) {
     if (error instanceof LeaseHeldError) {
       const at = (deps.now ?? (() => new Date()))().toISOString();
@@ -52,12 +53,10 @@ export async function runScheduledPull(deps: ScheduledPullDeps, event: unknown):
 }
 
 /**
- * The worker's half of an HTTP pull begun by the pull function. A repeated delivery of the same
- * event (Lambda retries asynchronous invokes) finds the run taken and answers it as it stands.
+ * The worker's half of an HTTP pull begun by the pull function, or a continuation of one. A
+ * repeated delivery of the same event (Lambda retries asynchronous invokes) finds the partitions
+ * claimed or finished and answers the run as it stands.
  */
-export async function resumePull(runner: PullRunner, event: ResumePullEvent, now: () => Date = () => new Date()): Promise<RunRecord> {
-  const lease = { name: leaseName(event.tenant, event.connector_id), owner: event.run_id, expiresAt: event.lease_expires_at };
-  const at = now().toISOString();
-  const run = await runner.runs.claim(event.tenant, event.run_id, at);
-  return run ? runner.resume({ run, lease }) : runner.runs.get(event.tenant, event.run_id);
+export async function resumePull(runner: PullRunner, event: ResumePullEvent, deadline: Deadline = NO_DEADLINE): Promise<RunRecord> {
+  return runner.continue(event, deadline);
 }

@@ -12,6 +12,9 @@ export interface RecordStore {
    * ValidationError, nothing written), then writes those whose content hash differs from the
    * stored one, keeping `created_at`. Of a source_id sent twice in one batch the last is stored;
    * an earlier one identical to it counts as a duplicate, a different one is not counted.
+   * A record stored unchanged by the same pull run (`origin.kind` "pull", same `origin.id`)
+   * counts as uploaded, not as a duplicate: a run resumed after an interruption reads again
+   * what it stored after its last checkpoint, and its counts stay those of one pass.
    */
   upsert(scope: RecordScope, records: RecordInput[], origin: RecordOrigin): Promise<UpsertResult>;
   /** NotFoundError when there is no such record (or the id is one no record can have). */

@@ -156,13 +156,15 @@ function prepareStatements(db: Database.Database) {
   const insert = `INSERT INTO records (tenant, collection, record_type, source_id, name, vertical_data, content_hash, origin_kind, origin_id, connector_id, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   return {
-    // created_at stays; an unchanged hash updates nothing, so `changes` is 0 for a duplicate.
+    // created_at stays; an unchanged hash updates nothing, so `changes` is 0 for a duplicate —
+    // unless this same pull run stored it (a resumed run re-reading its last batch): that one
+    // counts as uploaded, as it did the first time.
     upsert: db.prepare(`${insert}
       ON CONFLICT (tenant, collection, record_type, source_id) DO UPDATE SET
         name = excluded.name, vertical_data = excluded.vertical_data, content_hash = excluded.content_hash,
         origin_kind = excluded.origin_kind, origin_id = excluded.origin_id, connector_id = excluded.connector_id,
         updated_at = excluded.updated_at
-      WHERE records.content_hash <> excluded.content_hash`),
+      WHERE records.content_hash <> excluded.content_hash OR (excluded.origin_kind = 'pull' AND records.origin_id = excluded.origin_id)`),
     restore: db.prepare(`${insert} ON CONFLICT DO NOTHING`),
     get: db.prepare(`SELECT ${COLUMNS} FROM records WHERE tenant = ? AND collection = ? AND record_type = ? AND source_id = ?`),
     list: db.prepare(`SELECT ${COLUMNS} FROM records WHERE tenant = ? AND collection = ? AND record_type = ? AND source_id > ? ORDER BY source_id LIMIT ?`),

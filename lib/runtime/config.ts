@@ -24,6 +24,10 @@ export interface Config {
   pullLeaseTtlMs: number;
   /** Subtracted from a successful pull's start to form the next `:last_pull`. */
   pullOverlapMs: number;
+  /** Worker invocations one pull may take (each continuation before a deadline is one). */
+  pullMaxInvocations: number;
+  /** A pull stops at least this long before its invocation's deadline to continue in a new one. */
+  pullDeadlineMarginMs: number;
   /** The longest `?wait=` a pull request is held for; behind API Gateway (30 s) the stack sets 25. */
   pullMaxWaitSeconds: number;
   /** Documents (MongoDB) or nodes and relationships (Neo4j) sampled per collection, label or type by a metadata sync. */
@@ -90,6 +94,8 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     pullLeaseTtlMs: intFrom(env, "PULL_LEASE_TTL_SECONDS", 300, 5, 86_400) * 1000,
     pullOverlapMs: intFrom(env, "PULL_OVERLAP_SECONDS", 60, 0, 86_400) * 1000,
     pullMaxWaitSeconds: intFrom(env, "PULL_MAX_WAIT_SECONDS", 900, 0, 900),
+    pullMaxInvocations: intFrom(env, "PULL_MAX_INVOCATIONS", 100, 1, 10_000),
+    pullDeadlineMarginMs: intFrom(env, "PULL_DEADLINE_MARGIN_SECONDS", 30, 0, 600) * 1000,
     catalogSampleSize: intFrom(env, "CATALOG_SAMPLE_SIZE", 100, 1, 10_000),
     pullWorkerArn: nonEmpty(env.PULL_WORKER_ARN),
     scheduleGroup: nonEmpty(env.SCHEDULE_GROUP),

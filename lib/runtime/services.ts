@@ -99,7 +99,12 @@ export function createServices(input: {
   const schemas = new SchemaRegistry(db, table);
   const ingestions = new IngestionRepository(db, table, config.deadLetterRetentionDays);
   const screening = new PullScreening(schemas, ingestions);
-  const runner: PullRunner = new PullRunner({ connectors, connectorRepository, runs, records, leases, logger, overlapMs: config.pullOverlapMs, screening });
+  const dispatcher = input.dispatcher ?? new InProcessDispatcher();
+  const runner: PullRunner = new PullRunner({
+    connectors, connectorRepository, runs, records, leases, logger, screening, dispatcher,
+    overlapMs: config.pullOverlapMs,
+    limits: { maxInvocations: config.pullMaxInvocations, deadlineMarginMs: config.pullDeadlineMarginMs, claimTtlMs: config.pullLeaseTtlMs },
+  });
   const ingest = new IngestService({
     records,
     ingestions,
@@ -107,7 +112,6 @@ export function createServices(input: {
     limits: { maxRecords: config.ingestMaxRecords, streamBatchSize: config.ingestStreamBatchSize, streamMaxInFlight: config.ingestStreamMaxInFlight },
   });
   const webhookSecrets = new WebhookSecrets(db, table, new EnvelopeCodec(input.keyProvider), config.webhookSecret);
-  const dispatcher = input.dispatcher ?? new InProcessDispatcher();
   const catalog = createCatalogServices({ db, table, connectors, connectorRepository, runs, tests, leases, logger, sampleSize: config.catalogSampleSize });
   return {
     config,

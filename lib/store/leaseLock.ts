@@ -40,8 +40,12 @@ export class LeaseLock {
     if (!(this.ttlMs > 0)) throw new RangeError("ttlMs must be positive");
   }
 
-  /** Takes the lease if it is free or expired; otherwise LeaseHeldError with the holder. */
-  async acquire(name: string, owner: string): Promise<Lease> {
+  /**
+   * Takes the lease if it is free or expired; otherwise LeaseHeldError with the holder. With
+   * `reclaim`, also when `owner` itself holds it: a restarted process whose predecessor (known
+   * dead) held it for the same run.
+   */
+  async acquire(name: string, owner: string, options: { reclaim?: boolean } = {}): Promise<Lease> {
     for (let attempt = 1; ; attempt++) {
       const now = this.now();
       const lease = { name, owner, expiresAt: now + this.ttlMs };
@@ -50,8 +54,9 @@ export class LeaseLock {
           new PutCommand({
             TableName: this.table,
             Item: { ...key(name), owner, lease_expires_at: lease.expiresAt, [TTL_ATTRIBUTE]: cleanupAt(lease.expiresAt) },
-            ConditionExpression: "attribute_not_exists(pk) OR lease_expires_at < :now",
-            ExpressionAttributeValues: { ":now": now },
+            ConditionExpression: `attribute_not_exists(pk) OR lease_expires_at < :now${options.reclaim ? " OR #owner = :owner" : ""}`,
+            ExpressionAttributeValues: { ":now": now, ...(options.reclaim ? { ":owner": owner } : {}) },
+            ...(options.reclaim ? { ExpressionAttributeNames: { "#owner": "owner" } } : {}),
           }),
         );
         return lease;

@@ -36,6 +36,7 @@ export function pullSummary(run: RunRecord) {
     duplicates_skipped: run.duplicates_skipped,
     records_rejected: run.records_rejected,
     duration_seconds: run.duration_seconds,
+    ...(run.resumes ? { resumes: run.resumes } : {}),
     ...(run.error ? { error: run.error } : {}),
   };
 }

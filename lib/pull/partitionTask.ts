@@ -1,0 +1,88 @@
+// One partition of a pull, read by one worker: claim it, read its key range from the checkpoint
+// on, and after each stored batch save the new position and counts (the checkpoint, which is also
+// the live progress). A source failure is retried from the checkpoint a few times; a deadline
+// near ends the task at a batch boundary for a continuation to pick up.
+import type { ConnectorItem } from "../connectors/types.js";
+import type { PullScreen } from "../ingest/pullScreening.js";
+import type { RecordInput } from "../records/types.js";
+import type { KeyOrder, KeyRange, Source } from "../sources/contract.js";
+import { DeadlineReached, type Deadline } from "./deadline.js";
+import { pump } from "./pump.js";
+import { mapRow } from "./recordMapping.js";
+import { RUN_COUNTS, type PartitionState, type RunCounts } from "./types.js";
+
+/** Dead-letter entries of partition p are numbered from p × this, so partitions never share a number. */
+export const PARTITION_SEQ_SPAN = 1_000_000_000;
+
+export interface PartitionReadDeps {
+  connector: ConnectorItem;
+  source: Source;
+  /** The key order the run was planned with; undefined for an unordered read. */
+  order: KeyOrder | undefined;
+  state: PartitionState;
+  lastPull: Date | null;
+  screen: PullScreen | undefined;
+  upsert(records: RecordInput[]): Promise<{ uploaded: number; duplicates: number }>;
+  /** Saves the checkpoint after a stored batch (throws when the claim is lost). */
+  checkpoint(at: { position?: PartitionState["position"]; counts: RunCounts; delta: RunCounts }): Promise<void>;
+  deadline: Deadline;
+  /** Stop this long before the deadline at the least; the slowest batch so far is added twice. */
+  marginMs: number;
+  /** Throws when the pull must stop (its lease was lost). */
+  check(): void;
+}
+
+/** Where a partition's read resumes: after its last stored key, within its range. */
+export function resumeRange(state: PartitionState): KeyRange {
+  if (state.position === undefined) return state.range;
+  return state.range.upTo === undefined ? { after: state.position } : { after: state.position, upTo: state.range.upTo };
+}
+
+export function countsOf(state: PartitionState): RunCounts {
+  return Object.fromEntries(RUN_COUNTS.map((count) => [count, state[count]])) as RunCounts;
+}
+
+/** Reads the partition to its end from its checkpoint; throws DeadlineReached when time runs short. */
+export async function readPartition(deps: PartitionReadDeps): Promise<void> {
+  const { connector, order, screen } = deps;
+  const counts = countsOf(deps.state);
+  const mapping = { nameColumn: connector.name_column, idColumn: connector.id_column };
+  const admit = screen?.admit;
+  let seen = counts.records_pulled; // rows mapped so far: map runs a batch ahead of write
+  let slowestMs = 0;
+  let batchStarted = performance.now();
+  const read = deps.source.read(connector.query ?? "", { last_pull: deps.lastPull }, connector.batch_size, order ? { order, range: resumeRange(deps.state) } : undefined);
+  await pump(read, {
+    check: () => {
+      deps.check();
+      if (deps.deadline.remainingMs() < deps.marginMs + 2 * slowestMs) throw new DeadlineReached();
+    },
+    map: (rows) => {
+      const records: RecordInput[] = [];
+      let rejected = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const row = seen + i + 1;
+        const mapped = mapRow(rows[i]!, mapping);
+        if ("record" in mapped) {
+          if (admit === undefined || admit(mapped.record, row)) records.push(mapped.record);
+          else rejected++;
+        } else {
+          rejected++;
+          screen?.reject(row, mapped.error);
+        }
+      }
+      seen += rows.length;
+      return { records, rejected };
+    },
+    write: async ({ records, rejected }, rows) => {
+      await screen?.flush();
+      const result = await deps.upsert(records);
+      const delta: RunCounts = { records_pulled: rows.length, records_uploaded: result.uploaded, duplicates_skipped: result.duplicates, records_rejected: rejected };
+      for (const count of RUN_COUNTS) counts[count] += delta[count];
+      await deps.checkpoint({ position: order?.positionOf(rows[rows.length - 1]!), counts: { ...counts }, delta });
+      const now = performance.now();
+      slowestMs = Math.max(slowestMs, now - batchStarted);
+      batchStarted = now;
+    },
+  });
+}
