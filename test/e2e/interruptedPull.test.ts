@@ -53,3 +53,27 @@ it("settles an interrupted pull on delete too", async () => {
   expect((await h.request("DELETE", `/api/v1/connectors/${body.id}`)).status).toBe(204);
   expect((await h.request("GET", `/api/v1/connectors/${body.id}`)).status).toBe(404);
 });
+
+it("settles an interrupted pull on disable too, instead of answering 409", async () => {
+  const { body } = await h.request("POST", "/api/v1/connectors", { body: seeds.mongodb });
+  const runId = await crashedPull(body.id, h.service.services.config.pullLeaseTtlMs + 60_000);
+  const disabled = await h.request("POST", `/api/v1/connectors/${body.id}/disable`, { body: { reason: "after a crash" } });
+  expect(disabled.status).toBe(200);
+  expect(disabled.body).toMatchObject({ status: "disabled", disabled_reason: "after a crash" });
+  expect((await h.request("GET", `/api/v1/runs/${runId}`)).body).toMatchObject({ status: "failed", error: { type: "lease_lost" } });
+});
+
+it("the next pull takes the interrupted run up again under its run id once its lease expired", async () => {
+  const { body } = await h.request("POST", "/api/v1/connectors", { body: seeds.postgres });
+  const live = await crashedPull(body.id, 0);
+  expect((await h.request("POST", `/api/v1/connectors/${body.id}/pull?wait=0`)).status).toBe(409); // its lease is live
+  await h.service.services.runs.settle("default", live, { status: "failed", completed_at: new Date().toISOString(), duration_seconds: 0, error: null });
+  await h.service.services.leases.release({ name: leaseName("default", body.id), owner: live, expiresAt: 0 });
+
+  const runId = await crashedPull(body.id, h.service.services.config.pullLeaseTtlMs + 60_000);
+  const pulled = await h.request("POST", `/api/v1/connectors/${body.id}/pull?wait=30`);
+  // Same run, resumed once; its source (db.internal) cannot be reached here, so it ends failed.
+  expect(pulled.body).toMatchObject({ run_id: runId, resumes: 1, status: "failed", error: { type: expect.stringMatching(/dns_not_found|connection_refused|timeout/) } });
+  const runs = await h.request("GET", `/api/v1/connectors/${body.id}/runs`);
+  expect(runs.body.items.filter((r: { run_id: string }) => r.run_id === runId)).toHaveLength(1);
+});
