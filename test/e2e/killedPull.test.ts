@@ -24,6 +24,7 @@ beforeAll(async () => {
     "DROP TABLE IF EXISTS kill_items",
     `CREATE TABLE kill_items AS SELECT i AS id, 'Item ' || i AS name, md5(i::text) AS code, now() - interval '1 hour' AS updated_at FROM generate_series(1, ${ROWS}) AS i`,
     "ALTER TABLE kill_items ADD PRIMARY KEY (id)",
+    "ANALYZE kill_items",
   ]);
   dataDir = await mkdtemp(path.join(os.tmpdir(), "sluice-kill-"));
   env = { SLUICE_DATA_DIR: dataDir, CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(), LOG_LEVEL: "info" };
@@ -72,12 +73,18 @@ describe("kill -9 of the local service mid-pull", () => {
       // Killed somewhere between 5 % and 80 % of the rows, as the live progress shows them.
       const target = Math.round(ROWS * (0.05 + Math.random() * 0.75));
       let seen = 0;
+      const progress: number[] = [];
       while (seen < target) {
         const run = await call("GET", `/api/v1/runs/${runId}`);
         expect(run.body.status).toBe("running");
         seen = run.body.records_pulled;
+        progress.push(seen);
+        // Live progress: the planner's estimate of the total, and the chunks checkpointed so far.
+        if (seen > 0) expect(run.body).toMatchObject({ records_estimate: expect.any(Number), chunks_done: expect.any(Number), ordered: true });
+        if (seen > 0) expect(Math.abs(run.body.records_estimate - ROWS)).toBeLessThan(ROWS / 10);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
+      expect(new Set(progress).size).toBeGreaterThan(1); // it rose while the pull ran
       service!.child.kill("SIGKILL");
       await service!.exited;
       const before = stored(collection).n;
