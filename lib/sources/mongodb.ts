@@ -2,11 +2,24 @@
 // ":last_pull" anywhere in it becomes the watermark Date. Read through a driver cursor whose
 // batchSize is the connector's batch_size, so the server hands out one batch per getMore.
 import { EJSON } from "bson";
-import { MongoClient, type Document, type MongoClientOptions } from "mongodb";
+import { Decimal128, Long, MongoClient, ObjectId, type Collection, type Document, type MongoClientOptions } from "mongodb";
 import type { ConnectionConfig } from "../connectors/types.js";
-import { watermarkOf, type CatalogEntry, type CheckResult, type DiscoverOptions, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import {
+  watermarkOf,
+  type CatalogEntry,
+  type CheckResult,
+  type DiscoverOptions,
+  type KeyOrder,
+  type KeyPosition,
+  type KeyRange,
+  type ReadParams,
+  type Row,
+  type Source,
+  type SourceOptions,
+} from "./contract.js";
 import { inBatches } from "./batches.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
+import { evenBoundaries, integerOf, rangesBetween, splitIntegers } from "./keyOrder.js";
 
 const LAST_PULL = ":last_pull";
 
@@ -54,6 +67,94 @@ function renameId(doc: Document): Row {
   if (!("_id" in doc) || "id" in doc) return doc;
   const { _id, ...rest } = doc;
   return { id: _id, ...rest };
+}
+
+/**
+ * The BSON type class of an _id, as MongoDB sorts and compares them. `$gt` and `$lte` only match
+ * values of the bound's class, so a collection mixing classes cannot be read in ranges.
+ */
+type IdClass = "number" | "string" | "objectId";
+
+function idClass(id: unknown): IdClass | "other" {
+  if (typeof id === "number" || Long.isLong(id) || id instanceof Decimal128) return "number";
+  if (typeof id === "string") return "string";
+  return id instanceof ObjectId ? "objectId" : "other";
+}
+
+const oidInteger = (id: ObjectId) => BigInt(`0x${id.toHexString()}`);
+const oidPosition = (value: bigint) => ({ $oid: value.toString(16).padStart(24, "0") });
+
+/** The smallest or largest _id the filter selects: one document off the _id index. */
+async function edgeId(collection: Collection, filter: Document, direction: 1 | -1, maxTimeMS: number): Promise<unknown> {
+  const [doc] = await collection.find(filter, { sort: { _id: direction }, limit: 1, projection: { _id: 1 }, maxTimeMS }).toArray();
+  return doc?._id;
+}
+
+class MongoKeyOrder implements KeyOrder {
+  readonly column = "_id";
+
+  constructor(
+    private readonly collection: Collection,
+    private readonly filter: Document,
+    /** Undefined when the collection was empty: decimal text positions then stay strings. */
+    readonly idClass: IdClass | undefined,
+    private readonly maxTimeMS: number,
+  ) {}
+
+  positionOf(row: Row): KeyPosition {
+    const id = "_id" in row ? row._id : row.id; // renameId keeps _id when the document has an id too
+    if (id instanceof ObjectId) return { $oid: id.toHexString() };
+    if (typeof id === "number" || typeof id === "string") return id;
+    if (Long.isLong(id) || id instanceof Decimal128) return id.toString(); // beyond 2^53: its decimal text
+    return null;
+  }
+
+  /** The _id a position stands for; decimal text is a number when the _ids are numbers. */
+  idOf(position: KeyPosition): unknown {
+    try {
+      if (position !== null && typeof position === "object") return ObjectId.createFromHexString(position.$oid);
+      if (typeof position !== "string" || this.idClass !== "number") return position;
+      const integer = integerOf(position);
+      return integer !== undefined && integer >= -(1n << 63n) && integer < 1n << 63n ? Long.fromBigInt(integer) : Decimal128.fromString(position);
+    } catch (error) {
+      throw new SourceError("query_error", `key position ${JSON.stringify(position)} is not an _id: ${(error as Error).message}`, undefined, { cause: error });
+    }
+  }
+
+  async split(parts: number): Promise<KeyRange[]> {
+    if (parts <= 1 || (this.idClass !== "number" && this.idClass !== "objectId")) return [{}];
+    try {
+      const min = await edgeId(this.collection, this.filter, 1, this.maxTimeMS);
+      const max = await edgeId(this.collection, this.filter, -1, this.maxTimeMS);
+      if (min instanceof ObjectId && max instanceof ObjectId) {
+        return rangesBetween(evenBoundaries(oidInteger(min), oidInteger(max), parts).map(oidPosition));
+      }
+      const integer = (id: unknown) => (Long.isLong(id) ? id.toBigInt() : id);
+      return splitIntegers(integer(min), integer(max), parts);
+    } catch (error) {
+      throw classifyMongoError(error);
+    }
+  }
+
+  async estimate(): Promise<number | undefined> {
+    // Only the whole collection has a cheap count: the one its metadata keeps.
+    if (Object.keys(this.filter).length > 0) return undefined;
+    try {
+      return await this.collection.estimatedDocumentCount({ maxTimeMS: this.maxTimeMS });
+    } catch (error) {
+      throw classifyMongoError(error);
+    }
+  }
+
+  /** `filter` limited to `range`; undefined when no document can be in it (NULL keys). */
+  rangeFilter(filter: Document, { after, upTo }: KeyRange): Document | undefined {
+    if (after === null) return undefined; // an _id is never missing: no row comes after the last
+    const bounds: Document = {};
+    if (after !== undefined) bounds.$gt = this.idOf(after);
+    if (upTo != null) bounds.$lte = this.idOf(upTo);
+    if (Object.keys(bounds).length === 0) return filter;
+    return Object.keys(filter).length === 0 ? { _id: bounds } : { $and: [filter, { _id: bounds }] };
+  }
 }
 
 export class MongoSource implements Source {
@@ -128,17 +229,49 @@ export class MongoSource implements Source {
     }
   }
 
-  async *read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]> {
-    const collection = this.config.collection;
-    if (typeof collection !== "string") {
+  private async collection(): Promise<Collection> {
+    const name = this.config.collection;
+    if (typeof name !== "string") {
       throw new SourceError("query_error", "connection_config.collection is required to pull from MongoDB");
     }
+    return (await this.connect()).db(this.database).collection(name);
+  }
+
+  /** Always by _id, whatever `column` says: the one key every document has, and indexed. */
+  async keyOrder(query: string, params: ReadParams, _column?: string): Promise<KeyOrder | undefined> {
     const filter = mongoFilter(query, watermarkOf(params));
-    const client = await this.connect();
-    const cursor = client
-      .db(this.database)
-      .collection(collection)
-      .find(filter, { batchSize, maxTimeMS: this.options.statementTimeoutMs });
+    const collection = await this.collection();
+    const maxTimeMS = this.options.statementTimeoutMs;
+    let min: unknown;
+    let max: unknown;
+    try {
+      // Over the whole collection, through the _id index: sort order groups _ids by type class,
+      // so equal classes at both ends mean one class throughout.
+      min = await edgeId(collection, {}, 1, maxTimeMS);
+      max = await edgeId(collection, {}, -1, maxTimeMS);
+    } catch (error) {
+      throw classifyMongoError(error);
+    }
+    if (min === undefined) return new MongoKeyOrder(collection, filter, undefined, maxTimeMS);
+    const low = idClass(min);
+    if (low === "other" || low !== idClass(max)) return undefined;
+    return new MongoKeyOrder(collection, filter, low, maxTimeMS);
+  }
+
+  async *read(query: string, params: ReadParams, batchSize: number, order?: { order: KeyOrder; range: KeyRange }): AsyncIterable<Row[]> {
+    let filter = mongoFilter(query, watermarkOf(params));
+    const collection = await this.collection();
+    let sort: Document | undefined;
+    if (order) {
+      // Positions revive by the _ids' type class, which only this source's key order knows.
+      const key = order.order instanceof MongoKeyOrder ? order.order : await this.keyOrder(query, params);
+      if (!(key instanceof MongoKeyOrder)) throw new SourceError("query_error", "the collection's _ids mix types and cannot be read in order");
+      const limited = key.rangeFilter(filter, order.range);
+      if (limited === undefined) return;
+      filter = limited;
+      sort = { _id: 1 };
+    }
+    const cursor = collection.find(filter, { batchSize, sort, maxTimeMS: this.options.statementTimeoutMs });
     try {
       yield* inBatches(cursor, batchSize, renameId);
     } catch (error) {

@@ -2,8 +2,20 @@
 // is read batch by batch; `:last_pull` is bound as $n.
 import pg from "pg";
 import type { ConnectionConfig } from "../connectors/types.js";
-import { watermarkOf, type CatalogEntry, type CheckResult, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
+import {
+  watermarkOf,
+  type CatalogEntry,
+  type CheckResult,
+  type KeyOrder,
+  type KeyPosition,
+  type KeyRange,
+  type ReadParams,
+  type Row,
+  type Source,
+  type SourceOptions,
+} from "./contract.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
+import { orderedSelect, splitIntegers, sqlPosition, WRAPPED, wrapQuery } from "./keyOrder.js";
 import { bindLastPull } from "./lastPull.js";
 import { connectWithTls, type TlsAttempt } from "./tls.js";
 
@@ -36,6 +48,46 @@ const types = {
 };
 
 type SslSetting = pg.ClientConfig["ssl"];
+
+// Key types whose parsed value binds back to the same key: int2, int4, int8, oid and numeric
+// (which split by min and max), then text, varchar, bpchar, name and uuid. Timestamps, dates and
+// floats are left out: their JS values are rounded or shifted, so a resume would skip or repeat rows.
+const INTEGER_KEYS = new Set([21, 23, INT8_OID, 26, 1700]);
+const KEY_TYPES = new Set([...INTEGER_KEYS, 25, 1043, 1042, 19, 2950]);
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const keyOf = (column: string) => `${WRAPPED}.${quoteIdent(column)}`;
+
+type RunReadOnly = (text: string, values: unknown[]) => Promise<pg.QueryResult>;
+
+class PostgresKeyOrder implements KeyOrder {
+  constructor(
+    private readonly run: RunReadOnly,
+    private readonly text: string,
+    private readonly values: unknown[],
+    readonly column: string,
+    private readonly integer: boolean,
+  ) {}
+
+  positionOf(row: Row): KeyPosition {
+    const key = row[this.column];
+    return typeof key === "number" || typeof key === "string" ? key : null;
+  }
+
+  async split(parts: number): Promise<KeyRange[]> {
+    if (!this.integer || parts <= 1) return [{}];
+    const key = keyOf(this.column);
+    const { rows } = await this.run(`SELECT min(${key}) AS lo, max(${key}) AS hi FROM ${wrapQuery(this.text)}`, this.values);
+    // numeric keys of scale > 0 come back as decimal text that is no integer: one range.
+    return splitIntegers(rows[0]?.lo, rows[0]?.hi, parts);
+  }
+
+  async estimate(): Promise<number | undefined> {
+    const { rows } = await this.run(`EXPLAIN (FORMAT JSON) ${this.text}`, this.values);
+    const plan = (rows[0]?.["QUERY PLAN"] as { Plan?: { "Plan Rows"?: unknown } }[] | undefined)?.[0]?.Plan;
+    return typeof plan?.["Plan Rows"] === "number" ? plan["Plan Rows"] : undefined;
+  }
+}
 
 const sslSettings: Record<TlsAttempt, SslSetting> = {
   off: false,
@@ -142,8 +194,39 @@ export class PostgresSource implements Source {
     }
   }
 
-  async *read(query: string, params: ReadParams, batchSize: number): AsyncIterable<Row[]> {
+  /** One statement in a read-only transaction: the queries around a pull can never write either. */
+  private readonly runReadOnly: RunReadOnly = async (text, values) => {
+    const client = await this.connect();
+    try {
+      await client.query("BEGIN READ ONLY");
+      return await client.query({ text, values });
+    } catch (error) {
+      throw classifyPostgresError(error);
+    } finally {
+      await client.query("ROLLBACK").catch(() => undefined);
+    }
+  };
+
+  async keyOrder(query: string, params: ReadParams, column: string): Promise<KeyOrder | undefined> {
     const { text, count } = bindLastPull(query.replace(/[\s;]+$/, ""), "postgres");
+    const values = new Array<Date>(count).fill(watermarkOf(params));
+    // LIMIT 0 plans the query and describes its columns without reading a row.
+    const { fields } = await this.runReadOnly(`SELECT * FROM ${wrapQuery(text)} LIMIT 0`, values);
+    const matching = fields.filter((field) => field.name === column);
+    // Two result columns of that name could not be told apart by sluice_q."column".
+    if (matching.length !== 1 || !KEY_TYPES.has(matching[0]!.dataTypeID)) return undefined;
+    return new PostgresKeyOrder(this.runReadOnly, text, values, column, INTEGER_KEYS.has(matching[0]!.dataTypeID));
+  }
+
+  async *read(query: string, params: ReadParams, batchSize: number, order?: { order: KeyOrder; range: KeyRange }): AsyncIterable<Row[]> {
+    const bound = bindLastPull(query.replace(/[\s;]+$/, ""), "postgres");
+    const values: unknown[] = new Array(bound.count).fill(watermarkOf(params));
+    // Positions go in as untyped parameters, which PostgreSQL reads as the key's own type: an
+    // int8 beyond 2^53, kept as text, still compares as a number.
+    const bind = (position: KeyPosition) => `$${values.push(sqlPosition(position))}`;
+    const text = order
+      ? orderedSelect({ text: bound.text, key: keyOf(order.order.column), range: order.range, bind, orderBy: (key) => `${key} ASC NULLS LAST` })
+      : bound.text;
     const client = await this.connect();
     // A server-side cursor in a read-only transaction: a pull can never write. The next FETCH
     // is sent before the current batch is handed on, so the server produces rows while this
@@ -157,7 +240,7 @@ export class PostgresSource implements Source {
     try {
       try {
         await client.query("BEGIN READ ONLY");
-        await client.query({ text: `DECLARE sluice_pull NO SCROLL CURSOR FOR ${text}`, values: new Array(count).fill(watermarkOf(params)) });
+        await client.query({ text: `DECLARE sluice_pull NO SCROLL CURSOR FOR ${text}`, values });
       } catch (error) {
         throw classifyPostgresError(error);
       }
