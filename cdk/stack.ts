@@ -13,6 +13,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
 import { WEBHOOK_SECRET_CONTEXT_ID } from "../lib/ingest/webhookSecrets.js";
+import { DEFAULT_RECORD_SHARDS } from "../lib/records/shards.js";
 import { TTL_ATTRIBUTE } from "../lib/store/tables.js";
 import { SluiceFunction } from "./sluiceFunction.js";
 
@@ -100,10 +101,17 @@ export class SluiceStack extends Stack {
         environment: { ...environment, ...extra.environment },
       });
 
+    // Partition keys per collection in the records table, for every function that reads or
+    // writes it: 8, so a 1M-row load (~1,111 writes/s over 15 minutes, twice the units for items
+    // over 1 KB) is not held to one partition's 1,000 WCU/s (see DEFAULT_RECORD_SHARDS). Part of
+    // the table's layout: all of them must agree, and changing it strands the records written.
+    const recordsEnvironment = { RECORDS_SHARDS: String(DEFAULT_RECORD_SHARDS) };
+
     // The worker runs pulls and metadata syncs to the end: Lambda's longest timeout.
     const worker = fn("PullWorkerFunction", "pullWorker.ts", "Sluice: runs pulls and syncs (async invokes, EventBridge Scheduler)", {
       memorySize: 1024,
       timeout: Duration.minutes(15),
+      environment: recordsEnvironment,
     });
     const workerEnvironment = { PULL_WORKER_ARN: worker.functionArn };
     const connectors = fn("ConnectorsFunction", "connectors.ts", "Sluice: connectors, API keys, tests, runs, catalog, health", {
@@ -113,8 +121,8 @@ export class SluiceStack extends Stack {
     const pull = fn("PullFunction", "pull.ts", "Sluice: POST /connectors/{id}/pull, handed to the worker", {
       environment: { ...workerEnvironment, PULL_MAX_WAIT_SECONDS: "25" },
     });
-    const ingest = fn("IngestFunction", "ingest.ts", "Sluice: batch and NDJSON ingestion, schemas, ingestions, records");
-    const webhook = fn("WebhookFunction", "webhook.ts", "Sluice: HMAC-signed webhook ingestion");
+    const ingest = fn("IngestFunction", "ingest.ts", "Sluice: batch and NDJSON ingestion, schemas, ingestions, records", { environment: recordsEnvironment });
+    const webhook = fn("WebhookFunction", "webhook.ts", "Sluice: HMAC-signed webhook ingestion", { environment: recordsEnvironment });
 
     // DynamoDB: the control table for every function; the records table where records are
     // written or read (never by the connectors or pull functions).

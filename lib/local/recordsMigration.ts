@@ -5,6 +5,7 @@
 // record is never copied twice. Once all are in, the old table is deleted.
 import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { parseRecordKey } from "../records/shards.js";
 import type { RecordOrigin } from "../records/types.js";
 import type { RestoredRecord, SqliteRecordStore } from "../records/sqlite.js";
 import type { Logger } from "../runtime/logger.js";
@@ -68,11 +69,14 @@ export async function migrateDynamoRecords(deps: MigrationDeps): Promise<Migrati
   return { copied, total };
 }
 
-/** A records-table item as the DynamoDB adapter wrote it (pk REC#tenant#collection#record_type). */
+/**
+ * A records-table item as the DynamoDB adapter wrote it: pk REC#tenant#collection#record_type,
+ * or REC#tenant#collection#record_type#shard since records are sharded (the shard is not kept).
+ */
 function restoredOf(item: Record<string, unknown>): RestoredRecord[] {
-  const parts = typeof item.pk === "string" ? item.pk.split("#") : [];
-  if (parts.length !== 4 || parts[0] !== "REC" || typeof item.sk !== "string") return [];
-  const [, tenant, collection, record_type] = parts as [string, string, string, string];
+  const key = parseRecordKey(item.pk);
+  if (!key || typeof item.sk !== "string") return [];
+  const { tenant, collection, record_type } = key;
   return [
     {
       tenant,

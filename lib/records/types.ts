@@ -24,7 +24,7 @@ export interface StoredRecord {
   updated_at: string;
 }
 
-/** Where records live: one DynamoDB partition per (tenant, collection, record_type). */
+/** Where records live: a (tenant, collection, record_type); on DynamoDB spread over the scope's shards. */
 export interface RecordScope {
   tenant: string;
   collection: string;

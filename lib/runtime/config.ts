@@ -2,6 +2,7 @@
 // this object; nothing below lib/runtime reads process.env.
 import path from "node:path";
 import { ConfigurationError } from "../errors.js";
+import { DEFAULT_RECORD_SHARDS } from "../records/shards.js";
 
 export type RuntimeKind = "local" | "aws";
 
@@ -17,6 +18,8 @@ export interface Config {
   dynamodbEndpoint: string | undefined;
   controlTable: string;
   recordsTable: string;
+  /** DynamoDB data plane: partition keys a collection's records spread over (fixed for a table's life). */
+  recordShards: number;
   /** Where records live: SQLite in the data dir (local default) or the DynamoDB records table. */
   recordsStore: "sqlite" | "dynamodb";
   logLevel: "debug" | "info" | "warn" | "error";
@@ -90,6 +93,7 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     controlTable: nonEmpty(env.CONTROL_TABLE) ?? "sluice-control",
     recordsTable: nonEmpty(env.RECORDS_TABLE) ?? "sluice-records",
     recordsStore: recordsStoreFrom(env, runtime),
+    recordShards: intFrom(env, "RECORDS_SHARDS", DEFAULT_RECORD_SHARDS, 1, 256),
     logLevel: logLevel as Config["logLevel"],
     pullLeaseTtlMs: intFrom(env, "PULL_LEASE_TTL_SECONDS", 300, 5, 86_400) * 1000,
     pullOverlapMs: intFrom(env, "PULL_OVERLAP_SECONDS", 60, 0, 86_400) * 1000,

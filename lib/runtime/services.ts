@@ -93,7 +93,7 @@ export function createServices(input: {
       await catalog.entries.markConnectorRemoved(tenant, id, new Date().toISOString());
     },
   });
-  const records = input.records ?? new DynamoRecordStore(db, config.recordsTable);
+  const records = input.records ?? new DynamoRecordStore(db, config.recordsTable, { shards: config.recordShards });
   const runs = new RunRepository(db, table);
   const leases = new LeaseLock(db, table, { ttlMs: config.pullLeaseTtlMs });
   const schemas = new SchemaRegistry(db, table);

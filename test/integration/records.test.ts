@@ -128,6 +128,21 @@ describe.each(recordEngines)("records on $name", (engine) => {
     expect((await records.list(where, { limit: 10 })).items).toHaveLength(2);
   });
 
+  it("counts what the same pull run stored unchanged as uploaded (a resumed run re-reading its last batch), nothing else", async () => {
+    const records = store();
+    const where = scope("resumed");
+    const batch = products(20, "r");
+    expect(await records.upsert(where, batch, pullOrigin)).toEqual({ uploaded: 20, duplicates: 0 });
+    const before = await records.get(where, "r-0003");
+    // The same run again (after its checkpoint): uploaded, as the first time; created_at kept.
+    expect(await records.upsert(where, batch.slice(0, 10), pullOrigin)).toEqual({ uploaded: 10, duplicates: 0 });
+    expect(await records.get(where, "r-0003")).toMatchObject({ created_at: before.created_at, content_hash: before.content_hash, origin: pullOrigin });
+    // Another run, or a push (even one ingestion's later batch), finds them unchanged: duplicates.
+    expect(await records.upsert(where, batch, { kind: "pull", id: "run_2", connector_id: "con_1" })).toEqual({ uploaded: 0, duplicates: 20 });
+    expect(await records.upsert(where, batch, pushOrigin)).toEqual({ uploaded: 0, duplicates: 20 });
+    expect(await records.upsert(where, batch, pushOrigin)).toEqual({ uploaded: 0, duplicates: 20 });
+  });
+
   it("lists 250 records in pages of 100, each exactly once, in source_id order", async () => {
     const records = store();
     const where = scope("paging");
