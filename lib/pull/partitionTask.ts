@@ -6,6 +6,7 @@ import type { ConnectorItem } from "../connectors/types.js";
 import type { PullScreen } from "../ingest/pullScreening.js";
 import type { RecordInput } from "../records/types.js";
 import type { KeyOrder, KeyRange, Source } from "../sources/contract.js";
+import { SourceError } from "../sources/errors.js";
 import { DeadlineReached, type Deadline } from "./deadline.js";
 import { pump } from "./pump.js";
 import { mapRow } from "./recordMapping.js";
@@ -30,6 +31,21 @@ export interface PartitionReadDeps {
   marginMs: number;
   /** Throws when the pull must stop (its lease was lost). */
   check(): void;
+}
+
+// SQLSTATE classes of a connection lost or a transaction rolled back by the server, and the
+// drivers' codes for a dropped connection: a retry from the checkpoint may well succeed.
+const TRANSIENT_CODES = /^(08|40001|40P01|57P0|53)|^(PROTOCOL_CONNECTION_LOST|ECONNRESET|EPIPE|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT)$/;
+
+/**
+ * Whether a failed partition is worth another try from its checkpoint: a lost connection, a
+ * timeout, a store hiccup — not a query or a login the server refused, which would fail again.
+ */
+export function retryable(error: unknown): boolean {
+  if (!(error instanceof SourceError)) return true;
+  if (error.type === "connection_refused" || error.type === "dns_not_found" || error.type === "timeout") return true;
+  if (error.type !== "query_error") return false;
+  return error.code !== undefined ? TRANSIENT_CODES.test(error.code) : /connection (terminated|lost|closed|error)|not queryable|ECONNRESET|socket hang up/i.test(error.message);
 }
 
 /** Where a partition's read resumes: after its last stored key, within its range. */

@@ -20,7 +20,7 @@ import { openSource as defaultOpenSource } from "../sources/index.js";
 import { newId } from "../store/ids.js";
 import type { Lease, LeaseLock } from "../store/leaseLock.js";
 import { NO_DEADLINE, DeadlineReached, type Deadline } from "./deadline.js";
-import { PARTITION_SEQ_SPAN, readPartition } from "./partitionTask.js";
+import { PARTITION_SEQ_SPAN, readPartition, retryable } from "./partitionTask.js";
 import { ClaimLostError, type RunRepository } from "./runRepository.js";
 import type { PartitionState, RunError, RunRecord, RunTrigger } from "./types.js";
 
@@ -316,7 +316,7 @@ export class PullRunner {
           break;
         } catch (error) {
           if (error instanceof DeadlineReached || error instanceof ClaimLostError || (lost && error === lost)) throw error;
-          if (attempt >= this.limits.partitionAttempts) throw error;
+          if (attempt >= this.limits.partitionAttempts || !retryable(error)) throw error;
           await this.deps.runs.countAttempt(tenant, runId, p, token);
           this.deps.logger.warn("a partition of a pull failed; trying again from its checkpoint", { run_id: runId, partition: p, attempt, error: runErrorOf(error, secrets) });
           await sleep(this.limits.retryDelayMs * attempt);

@@ -34,8 +34,11 @@ function find(ctx: CommandContext): Document {
   const projection = optionalDocument(command, "projection");
   const project = (doc: Document) =>
     idFirst(projection && Object.keys(projection).length > 0 ? new Query({}).find<Document>([doc], projection).all()[0]! : doc);
-  if (!sort || Object.keys(sort).length === 0) {
-    const docs = storedDocs(ctx, name);
+  // Unsorted, or sorted on _id alone (which MongoDB walks in its _id index): documents are
+  // matched one by one as batches are taken, so an error at the 150th surfaces in a getMore.
+  const byId = sort !== undefined && Object.keys(sort).length === 1 && "_id" in sort;
+  if (!sort || Object.keys(sort).length === 0 || byId) {
+    const docs = byId ? select(storedDocs(ctx, name), { sort }) : storedDocs(ctx, name);
     const selected = lazySelect(docs, optionalDocument(command, "filter"), optionalCount(command, "skip"), optionalCount(command, "limit"));
     const results = (function* () {
       for (const doc of selected) yield project(doc);
