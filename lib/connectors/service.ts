@@ -45,7 +45,7 @@ function settingsOf(input: ConnectorInput): ConnectorSettings {
     // A dbt connector pulls nothing: the pull settings keep their defaults and stay hidden.
     return {
       name: input.name, connector_type: "dbt", collection: null, record_type: null, query: null, name_column: "name",
-      id_column: "id", batch_size: 1000, schedule: null, timezone: "UTC", description: input.description ?? null,
+      id_column: "id", batch_size: 1000, parallelism: 1, schedule: null, timezone: "UTC", description: input.description ?? null,
     };
   }
   return {
