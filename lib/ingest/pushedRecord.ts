@@ -49,6 +49,8 @@ function sourceIdOf(value: unknown): string | null | { error: string } {
   if (value === undefined || value === null) return null;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value !== "string" || value === "") return { error: "source_id must be a non-empty string when given" };
+  // A lone surrogate has no UTF-8 form: stored, it would become U+FFFD and merge distinct ids.
+  if (!value.isWellFormed()) return { error: "source_id is not valid Unicode (it holds a lone surrogate such as \\ud800); send it as valid UTF-16 / UTF-8" };
   if (Buffer.byteLength(value) > MAX_SOURCE_ID_BYTES) return { error: `source_id is longer than ${MAX_SOURCE_ID_BYTES} bytes` };
   return value;
 }
@@ -63,6 +65,7 @@ export function normalizePushed(value: unknown, jsonBytes?: number): Screened {
   const sourceId = sourceIdOf(source_id);
   const sid = typeof sourceId === "string" ? sourceId : null;
   if (typeof name !== "string" || name === "") return { reject: { source_id: sid, error: "name is required: a non-empty string" } };
+  if (!name.isWellFormed()) return { reject: { source_id: sid, error: "name is not valid Unicode (it holds a lone surrogate such as \\ud800)" } };
   if (sourceId !== null && typeof sourceId === "object") return { reject: { error: sourceId.error } };
   if (vertical_data !== undefined && vertical_data !== null && !isObject(vertical_data)) {
     return { reject: { source_id: sid, error: "vertical_data must be an object" } };

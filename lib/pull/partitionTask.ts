@@ -4,6 +4,7 @@
 // near ends the task at a batch boundary for a continuation to pick up.
 import type { ConnectorItem } from "../connectors/types.js";
 import type { PullScreen } from "../ingest/pullScreening.js";
+import { prepareBatch, type PreparedBatch } from "../records/prepare.js";
 import type { RecordInput } from "../records/types.js";
 import type { KeyOrder, KeyRange, Source } from "../sources/contract.js";
 import { SourceError } from "../sources/errors.js";
@@ -23,7 +24,8 @@ export interface PartitionReadDeps {
   state: PartitionState;
   lastPull: Date | null;
   screen: PullScreen | undefined;
-  upsert(records: RecordInput[]): Promise<{ uploaded: number; duplicates: number }>;
+  /** Stores a prepared batch (RecordStore.write). */
+  write(batch: PreparedBatch): Promise<{ uploaded: number; duplicates: number }>;
   /** Saves the checkpoint after a stored batch (throws when the claim is lost). */
   checkpoint(at: { position?: PartitionState["position"]; counts: RunCounts; delta: RunCounts }): Promise<void>;
   deadline: Deadline;
@@ -75,24 +77,33 @@ export async function readPartition(deps: PartitionReadDeps): Promise<void> {
     },
     map: (rows) => {
       const records: RecordInput[] = [];
+      const rowOf: number[] = [];
       let rejected = 0;
       for (let i = 0; i < rows.length; i++) {
         const row = seen + i + 1;
         const mapped = mapRow(rows[i]!, mapping);
         if ("record" in mapped) {
-          if (admit === undefined || admit(mapped.record, row)) records.push(mapped.record);
-          else rejected++;
+          if (admit === undefined || admit(mapped.record, row)) {
+            records.push(mapped.record);
+            rowOf.push(row);
+          } else rejected++;
         } else {
           rejected++;
           screen?.reject(row, mapped.error);
         }
       }
       seen += rows.length;
-      return { records, rejected };
+      // Hashed here, while the previous batch is written; a row the store cannot hold (an id
+      // over 1 KB, a record over the item limit) is a dead-letter entry and the pull goes on.
+      const batch = prepareBatch(records, (i, error) => {
+        rejected++;
+        screen?.reject(rowOf[i]!, error.message);
+      });
+      return { batch, rejected };
     },
-    write: async ({ records, rejected }, rows) => {
+    write: async ({ batch, rejected }, rows) => {
       await screen?.flush();
-      const result = await deps.upsert(records);
+      const result = await deps.write(batch);
       const delta: RunCounts = { records_pulled: rows.length, records_uploaded: result.uploaded, duplicates_skipped: result.duplicates, records_rejected: rejected };
       for (const count of RUN_COUNTS) counts[count] += delta[count];
       await deps.checkpoint({ position: order?.positionOf(rows[rows.length - 1]!), counts: { ...counts }, delta });

@@ -365,7 +365,7 @@ export class PullRunner {
         state,
         lastPull: params.last_pull,
         screen,
-        upsert: (records) => this.deps.records.upsert(scope, records, origin),
+        write: (batch) => this.deps.records.write(scope, batch, origin),
         checkpoint: (at) => this.deps.runs.checkpoint(run.tenant, run.run_id, p, token, { ...at, claimedUntil: claimUntil() }),
         deadline,
         marginMs: this.limits.deadlineMarginMs,

@@ -2,6 +2,7 @@
 // adapters implement it — DynamoDB (AWS, DynamoDB Local, dynalite) and SQLite (the local
 // default) — and one contract suite runs unchanged on each, so the API cannot tell them apart.
 import type { Page } from "../store/cursor.js";
+import type { PreparedBatch } from "./prepare.js";
 import type { ListOptions, RecordInput, RecordOrigin, RecordScope, StoredRecord, UpsertResult } from "./types.js";
 
 export interface RecordStore {
@@ -17,6 +18,11 @@ export interface RecordStore {
    * what it stored after its last checkpoint, and its counts stay those of one pass.
    */
   upsert(scope: RecordScope, records: RecordInput[], origin: RecordOrigin): Promise<UpsertResult>;
+  /**
+   * upsert() of a batch already prepared (prepareBatch): the pull prepares — canonical JSON and
+   * content hash — while the previous batch is written, and leaves out what cannot be stored.
+   */
+  write(scope: RecordScope, batch: PreparedBatch, origin: RecordOrigin): Promise<UpsertResult>;
   /** NotFoundError when there is no such record (or the id is one no record can have). */
   get(scope: RecordScope, sourceId: string): Promise<StoredRecord>;
   /**

@@ -10,7 +10,7 @@ import { ConfigurationError, NotFoundError, ValidationError } from "../errors.js
 import { batchGet, batchWrite, type BatchOptions } from "../store/batch.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { RecordStore } from "./contract.js";
-import { impossibleSourceId, prepareBatch, scopeKey, storedOrigin, validLimit } from "./prepare.js";
+import { impossibleSourceId, prepareBatch, scopeKey, storedOrigin, validLimit, type PreparedBatch } from "./prepare.js";
 import { DEFAULT_RECORD_SHARDS, shardOf } from "./shards.js";
 import type { ListOptions, RecordInput, RecordOrigin, RecordScope, StoredRecord, UpsertResult } from "./types.js";
 
@@ -42,8 +42,12 @@ export class DynamoRecordStore implements RecordStore {
    * its own items unprocessed.
    */
   async upsert(scope: RecordScope, records: RecordInput[], origin: RecordOrigin): Promise<UpsertResult> {
+    scopeKey(scope);
+    return this.write(scope, prepareBatch(records), origin);
+  }
+
+  async write(scope: RecordScope, batch: PreparedBatch, origin: RecordOrigin): Promise<UpsertResult> {
     const scopePk = scopeKey(scope);
-    const batch = prepareBatch(records);
     let duplicates = batch.duplicates;
     const keys = batch.latest.map((record) => ({ pk: this.shardKey(scopePk, record.source_id), sk: record.source_id }));
     const found = await batchGet(this.db, this.table, keys, ["sk", "content_hash", "created_at", "origin"], {

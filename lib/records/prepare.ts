@@ -36,10 +36,26 @@ export function scopeKey(scope: RecordScope): string {
   return `REC#${scope.tenant}#${scope.collection}#${scope.record_type}`;
 }
 
-/** Validates the whole batch (throwing before anything is written) and folds repeated source_ids. */
-export function prepareBatch(records: RecordInput[]): PreparedBatch {
+/**
+ * Validates the whole batch and folds repeated source_ids. A record that cannot be stored
+ * throws a ValidationError (before anything is written), or, with `onInvalid`, is left out
+ * and reported by its index: a pull's poison row becomes a dead-letter entry, not a failed run.
+ */
+export function prepareBatch(records: RecordInput[], onInvalid?: (index: number, error: ValidationError) => void): PreparedBatch {
   const latest = new Map<string, PreparedRecord>();
-  const prepared = records.map(prepare);
+  const prepared: PreparedRecord[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (!onInvalid) {
+      prepared.push(prepare(records[i]!, i));
+      continue;
+    }
+    try {
+      prepared.push(prepare(records[i]!, i));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      onInvalid(i, error);
+    }
+  }
   for (const record of prepared) {
     // Map keeps the first insertion's position; the value is the last one.
     latest.set(record.source_id, record);

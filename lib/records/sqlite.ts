@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { NotFoundError } from "../errors.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { RecordStore } from "./contract.js";
-import { impossibleSourceId, prepareBatch, scopeKey, storedOrigin, validLimit, type PreparedRecord } from "./prepare.js";
+import { impossibleSourceId, prepareBatch, scopeKey, storedOrigin, validLimit, type PreparedBatch, type PreparedRecord } from "./prepare.js";
 import type { ListOptions, RecordInput, RecordOrigin, RecordScope, StoredRecord, UpsertResult } from "./types.js";
 
 const SCHEMA_VERSION = 1;
@@ -103,7 +103,11 @@ export class SqliteRecordStore implements RecordStore {
 
   async upsert(scope: RecordScope, records: RecordInput[], origin: RecordOrigin): Promise<UpsertResult> {
     scopeKey(scope);
-    const batch = prepareBatch(records);
+    return this.write(scope, prepareBatch(records), origin);
+  }
+
+  async write(scope: RecordScope, batch: PreparedBatch, origin: RecordOrigin): Promise<UpsertResult> {
+    scopeKey(scope);
     const now = (this.options.now?.() ?? new Date()).toISOString();
     const uploaded = this.writeBatch(scope, batch.latest, storedOrigin(origin), now);
     return { uploaded, duplicates: batch.duplicates + batch.latest.length - uploaded };

@@ -376,3 +376,21 @@ describe("NDJSON stream", () => {
     expect(await storedRecords("events/live")).toHaveLength(21);
   });
 });
+
+describe("strings that are not valid Unicode", () => {
+  it("a lone surrogate in a source_id or name is a dead-letter entry, never merged with the replacement character", async () => {
+    // Raw JSON text: \ud800 and \udfff are lone surrogates; \ufffd is the replacement character itself.
+    const raw = '{"records":[{"name":"a","source_id":"k\\ud800"},{"name":"b","source_id":"k\\udfff"},{"name":"c","source_id":"k\\ufffd"},{"name":"bad \\ud83d","source_id":"k2"}]}';
+    const pushed = await h.request("POST", "/api/v1/ingest/unicode/ids/batch", { raw });
+    expect(pushed.status).toBe(200);
+    expect(pushed.body).toMatchObject({ record_count: 4, accepted: 1, rejected: 3 });
+    const errors = await h.request("GET", `/api/v1/ingestions/${pushed.body.ingestion_id}/errors`);
+    expect(errors.body.items.map((e: any) => [e.index, e.error])).toEqual([
+      [0, expect.stringMatching(/source_id is not valid Unicode/)],
+      [1, expect.stringMatching(/source_id is not valid Unicode/)],
+      [3, expect.stringMatching(/name is not valid Unicode/)],
+    ]);
+    const stored = await h.request("GET", "/api/v1/records/unicode/ids");
+    expect(stored.body.items.map((r: any) => [r.source_id, r.name])).toEqual([["k\ufffd", "c"]]);
+  });
+});

@@ -76,3 +76,12 @@ describe("screenPushed", () => {
     expect(() => compileSchema([])).toThrow("schema must be a JSON Schema");
   });
 });
+
+describe("lone surrogates", () => {
+  it("refuse a source_id or name that is not valid Unicode, keep the replacement character", () => {
+    expect(normalizePushed({ name: "x", source_id: "k\ud800" })).toEqual({ reject: { error: expect.stringMatching(/source_id is not valid Unicode/) } });
+    expect(normalizePushed({ name: "x\udfff", source_id: "k" })).toMatchObject({ reject: { source_id: "k", error: expect.stringMatching(/name is not valid Unicode/) } });
+    expect(normalizePushed({ name: "x", source_id: "k\ufffd" })).toEqual({ record: { name: "x", source_id: "k\ufffd", vertical_data: {} } });
+    expect(normalizePushed({ name: "😀", source_id: "😀" })).toMatchObject({ record: { name: "😀" } });
+  });
+});
