@@ -50,6 +50,10 @@ export interface Config {
   deadLetterRetentionDays: number;
   /** The deployment-wide webhook HMAC key; a tenant's own secret (set through the API) wins. */
   webhookSecret: string | undefined;
+  /** Refuse webhooks without X-Webhook-Timestamp (an untimestamped signature is valid forever). */
+  webhookRequireTimestamp: boolean;
+  /** How long a received webhook delivery is remembered, so a copy of it is not applied again. */
+  webhookReplayRetentionSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -62,6 +66,14 @@ function intFrom(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigurationError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function boolFrom(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigurationError(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -110,6 +122,8 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     ingestStreamMaxInFlight: intFrom(env, "INGEST_STREAM_MAX_IN_FLIGHT", 4, 1, 64),
     deadLetterRetentionDays: intFrom(env, "DEAD_LETTER_RETENTION_DAYS", 30, 1, 3650),
     webhookSecret: nonEmpty(env.WEBHOOK_SECRET),
+    webhookRequireTimestamp: boolFrom(env, "WEBHOOK_REQUIRE_TIMESTAMP", false),
+    webhookReplayRetentionSeconds: intFrom(env, "WEBHOOK_REPLAY_RETENTION_SECONDS", 7 * 86_400, 600, 365 * 86_400),
   };
   // Only the local runtime may fall back to a generated key file; a deployed service without
   // KMS and without a key ring would write envelopes nobody can open after a restart.

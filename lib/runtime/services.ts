@@ -16,6 +16,7 @@ import { IngestionRepository } from "../ingest/ingestionRepository.js";
 import { IngestService } from "../ingest/ingestService.js";
 import { PullScreening } from "../ingest/pullScreening.js";
 import { SchemaRegistry } from "../ingest/schemaRegistry.js";
+import { WebhookDeliveries } from "../ingest/webhookDeliveries.js";
 import { WebhookSecrets } from "../ingest/webhookSecrets.js";
 import { testConnection, type ConnectionTester } from "../pull/connectionTest.js";
 import type { Scheduler } from "../schedule/contract.js";
@@ -49,6 +50,7 @@ export interface Services {
   ingestions: IngestionRepository;
   schemas: SchemaRegistry;
   webhookSecrets: WebhookSecrets;
+  webhookDeliveries: WebhookDeliveries;
   catalog: CatalogServices;
 }
 
@@ -130,6 +132,7 @@ export function createServices(input: {
     ingestions,
     schemas,
     webhookSecrets,
+    webhookDeliveries: new WebhookDeliveries(db, table, config.webhookReplayRetentionSeconds),
     catalog,
   };
 }

@@ -163,3 +163,96 @@ describe("without any secret configured", () => {
     }
   });
 });
+
+describe("replayed deliveries", () => {
+  const price = (value: number) => JSON.stringify({ records: [{ name: "Widget", source_id: "w-1", price: value }] });
+  const sign = (body: string, ts?: number) => ({
+    ...(ts === undefined ? {} : { "x-webhook-timestamp": String(ts) }),
+    "x-webhook-signature": signWebhook(secrets.webhookSecret, body, ts),
+  });
+  const priceOf = async (scope: string) => (await h.request("GET", `/api/v1/records/${scope}/w-1`)).body.vertical_data.price;
+
+  it("a captured request replayed inside the 300 s window is answered with its first summary and not applied again", async () => {
+    const ts = Math.floor(Date.now() / 1000);
+    const v1 = price(10);
+    const first = await post("/api/v1/webhooks/ingest/replay/timed", v1, sign(v1, ts));
+    expect(first.status).toBe(200);
+    const v2 = price(99);
+    expect((await post("/api/v1/webhooks/ingest/replay/timed", v2, sign(v2, ts + 1))).status).toBe(200);
+    const replay = await post("/api/v1/webhooks/ingest/replay/timed", v1, sign(v1, ts));
+    expect(replay).toEqual({ status: 200, body: first.body });
+    expect(await priceOf("replay/timed")).toBe(99); // not rolled back
+  });
+
+  it("an untimestamped delivery replayed later is not applied again either (within the retention window)", async () => {
+    const v1 = price(10);
+    const first = await post("/api/v1/webhooks/ingest/replay/untimed", v1, sign(v1));
+    const v2 = price(99);
+    await post("/api/v1/webhooks/ingest/replay/untimed", v2, sign(v2));
+    const replay = await post("/api/v1/webhooks/ingest/replay/untimed", v1, sign(v1));
+    expect(replay).toEqual({ status: 200, body: first.body });
+    expect(await priceOf("replay/untimed")).toBe(99);
+  });
+
+  it("names a delivery by its webhook id when sent: a retry with the same id is the same delivery", async () => {
+    const v1 = price(1);
+    const first = await post("/api/v1/webhooks/ingest/replay/byid", v1, { ...sign(v1), "x-webhook-id": "msg_01" });
+    const v2 = price(2);
+    const again = await post("/api/v1/webhooks/ingest/replay/byid", v2, { ...sign(v2), "x-webhook-id": "msg_01" });
+    expect(again).toEqual({ status: 200, body: first.body });
+    expect(await priceOf("replay/byid")).toBe(1);
+    const other = await post("/api/v1/webhooks/ingest/replay/byid", v2, { ...sign(v2), "webhook-id": "msg_02" });
+    expect(other.body.ingestion_id).not.toBe(first.body.ingestion_id);
+    expect(await priceOf("replay/byid")).toBe(2);
+  });
+
+  it("10 copies of one delivery sent at once are stored once", async () => {
+    const body = price(7);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => post("/api/v1/webhooks/ingest/replay/burst", body, sign(body))));
+    const stored = answers.filter((a) => a.status === 200);
+    expect(new Set(stored.map((a) => a.body.ingestion_id)).size).toBe(1);
+    for (const a of answers.filter((x) => x.status !== 200)) expect(a).toMatchObject({ status: 409, body: { error: "conflict" } });
+    const ingestions = (await h.service.services.db.send(new ScanCommand({ TableName: h.service.services.config.controlTable }))).Items!.filter(
+      (item) => item.kind === "webhook" && item.collection === "replay" && item.record_type === "burst",
+    );
+    expect(ingestions).toHaveLength(1);
+  });
+
+  it("a delivery refused before storing (bad body) is not remembered: fixed and resent, it is applied", async () => {
+    const bad = '{"records": "nope"}';
+    expect((await post("/api/v1/webhooks/ingest/replay/fixed", bad, sign(bad))).status).toBe(400);
+    const good = price(5);
+    expect((await post("/api/v1/webhooks/ingest/replay/fixed", good, sign(good))).status).toBe(200);
+  });
+});
+
+describe("WEBHOOK_REQUIRE_TIMESTAMP", () => {
+  let strict: Harness;
+  beforeAll(async () => {
+    strict = await startHarness({ WEBHOOK_SECRET: secrets.webhookSecret, WEBHOOK_REQUIRE_TIMESTAMP: "true" });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it("refuses a signature without X-Webhook-Timestamp with 401, stores nothing, and accepts a timestamped one", async () => {
+    const body = JSON.stringify({ records: [{ name: "x", source_id: "x" }] });
+    const untimed = await strict.request("POST", "/api/v1/webhooks/ingest/strict/r", { raw: body, contentType: "application/json", key: strict.ownerKey });
+    expect(untimed.status).toBe(401);
+    const response = await fetch(`${strict.url}/api/v1/webhooks/ingest/strict/r`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${strict.ownerKey}`, "content-type": "application/json", "x-webhook-signature": signWebhook(secrets.webhookSecret, body) },
+      body,
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { message: string }).message).toMatch(/X-Webhook-Timestamp is required/);
+    expect((await strict.request("GET", "/api/v1/records/strict/r")).body.items).toEqual([]);
+    const ts = Math.floor(Date.now() / 1000);
+    const timed = await fetch(`${strict.url}/api/v1/webhooks/ingest/strict/r`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${strict.ownerKey}`, "content-type": "application/json", "x-webhook-timestamp": String(ts), "x-webhook-signature": signWebhook(secrets.webhookSecret, body, ts) },
+      body,
+    });
+    expect(timed.status).toBe(200);
+  });
+});

@@ -3,7 +3,11 @@
 // secret (owner only), which is stored encrypted and never shown.
 import { Hono } from "hono";
 import { z } from "zod";
-import { WebhookSignatureError } from "../../ingest/errors.js";
+import { ConflictError } from "../../errors.js";
+import { IngestionFailedError, WebhookSignatureError } from "../../ingest/errors.js";
+import type { IngestionRepository } from "../../ingest/ingestionRepository.js";
+import { summaryOf } from "../../ingest/pipeline.js";
+import type { WebhookDeliveries } from "../../ingest/webhookDeliveries.js";
 import type { IngestService } from "../../ingest/ingestService.js";
 import type { WebhookSecrets } from "../../ingest/webhookSecrets.js";
 import { verifyWebhook } from "../../ingest/webhookSignature.js";
@@ -17,8 +21,18 @@ const secretBody = z.object({ secret: z.string().min(16, "secret must be at leas
 
 export interface WebhookRouteDeps {
   ingest: IngestService;
+  ingestions: IngestionRepository;
   webhookSecrets: WebhookSecrets;
+  webhookDeliveries: WebhookDeliveries;
   maxBodyBytes: number;
+  config: { webhookRequireTimestamp: boolean };
+}
+
+/** A delivery's name: the sender's webhook id, else its signature (the MAC over exactly what was sent). */
+function deliveryKey(webhookId: string | undefined, signature: string): string {
+  const id = webhookId?.trim();
+  if (id && /^[\x21-\x7e]{1,200}$/.test(id)) return `id:${id}`;
+  return `sig:${signature.trim().slice("sha256=".length).toLowerCase()}`;
 }
 
 export function webhookRoutes(deps: WebhookRouteDeps): Hono<AppEnv> {
@@ -31,8 +45,30 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono<AppEnv> {
     const secret = await deps.webhookSecrets.secretFor(scope.tenant);
     if (!secret) throw new WebhookSignatureError("no webhook secret is configured: set WEBHOOK_SECRET or PUT /api/v1/webhooks/secret");
     const body = await readJsonBytes(c, deps.maxBodyBytes);
-    verifyWebhook(secret, { body, signature, timestamp: c.req.header("x-webhook-timestamp") });
-    return c.json(await deps.ingest.batch(scope, "webhook", parseBatch(body), body.byteLength));
+    const timestamp = c.req.header("x-webhook-timestamp");
+    if (deps.config.webhookRequireTimestamp && timestamp === undefined) {
+      throw new WebhookSignatureError("X-Webhook-Timestamp is required (WEBHOOK_REQUIRE_TIMESTAMP): sign `<timestamp>.<body>`");
+    }
+    verifyWebhook(secret, { body, signature, timestamp });
+    const records = parseBatch(body);
+    const key = deliveryKey(c.req.header("x-webhook-id") ?? c.req.header("webhook-id"), signature);
+    const claim = await deps.webhookDeliveries.claim(scope.tenant, key);
+    if (!claim.taken) {
+      // Received before: answered as it was, never applied again (a replay could roll data back).
+      if (claim.ingestionId === null) throw new ConflictError("this webhook delivery is being stored by another request; retry it shortly");
+      c.header("x-webhook-replay", "true");
+      return c.json(summaryOf(await deps.ingestions.get(scope.tenant, claim.ingestionId)));
+    }
+    try {
+      const summary = await deps.ingest.batch(scope, "webhook", records, body.byteLength);
+      await deps.webhookDeliveries.complete(scope.tenant, key, summary.ingestion_id);
+      return c.json(summary);
+    } catch (error) {
+      // Stored part-way: the delivery is that ingestion; anything else stored nothing, so a retry may apply it.
+      if (error instanceof IngestionFailedError && error.summary.accepted > 0) await deps.webhookDeliveries.complete(scope.tenant, key, error.summary.ingestion_id);
+      else await deps.webhookDeliveries.release(scope.tenant, key);
+      throw error;
+    }
   });
 
   app.use("/webhooks/secret", requireRole("owner"));
