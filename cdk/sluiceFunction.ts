@@ -24,6 +24,8 @@ export interface SluiceFunctionProps {
   timeout?: Duration;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  /** A fixed name, where the function must know its own ARN before it exists (the worker invokes itself). */
+  functionName?: string;
 }
 
 export class SluiceFunction extends NodejsFunction {
@@ -34,6 +36,7 @@ export class SluiceFunction extends NodejsFunction {
       projectRoot,
       depsLockFilePath: path.join(projectRoot, "package-lock.json"),
       description: props.description,
+      functionName: props.functionName,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,

@@ -2,7 +2,7 @@
 // invokes and the EventBridge Scheduler target), DynamoDB tables (control, records), a KMS key
 // for the credential envelopes, the schedule group and the role Scheduler assumes. Every
 // function gets only the actions and resources it uses.
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { CorsHttpMethod, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, Billing, TableV2 } from "aws-cdk-lib/aws-dynamodb";
@@ -90,7 +90,7 @@ export class SluiceStack extends Stack {
       KMS_KEY_ID: envelopeKey.keyArn,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    const fn = (name: string, entry: string, description: string, extra: Partial<Pick<ConstructorParameters<typeof SluiceFunction>[2], "memorySize" | "timeout" | "environment">> = {}) =>
+    const fn = (name: string, entry: string, description: string, extra: Partial<Pick<ConstructorParameters<typeof SluiceFunction>[2], "memorySize" | "timeout" | "environment" | "functionName">> = {}) =>
       new SluiceFunction(this, name, {
         entry,
         description,
@@ -98,6 +98,7 @@ export class SluiceStack extends Stack {
         removalPolicy,
         memorySize: extra.memorySize,
         timeout: extra.timeout,
+        functionName: extra.functionName,
         environment: { ...environment, ...extra.environment },
       });
 
@@ -107,12 +108,21 @@ export class SluiceStack extends Stack {
     // the table's layout: all of them must agree, and changing it strands the records written.
     const recordsEnvironment = { RECORDS_SHARDS: String(DEFAULT_RECORD_SHARDS) };
 
-    // The worker runs pulls and metadata syncs to the end: Lambda's longest timeout.
+    // The worker runs pulls and metadata syncs, Lambda's longest timeout at a time. A pull that
+    // needs longer stops at a batch boundary PULL_DEADLINE_MARGIN_SECONDS before the timeout,
+    // keeps its checkpoint and invokes the worker again for the rest (at most
+    // PULL_MAX_INVOCATIONS times); a partitioned pull's partitions are invocations of their own.
+    // So the worker invokes itself: its ARN is built from a fixed name, as a reference to the
+    // function from its own role's policy would be a circular dependency.
+    const workerName = `sluice-${props.stage}-pull-worker`;
+    const workerArn = Stack.of(this).formatArn({ service: "lambda", resource: "function", resourceName: workerName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const worker = fn("PullWorkerFunction", "pullWorker.ts", "Sluice: runs pulls and syncs (async invokes, EventBridge Scheduler)", {
       memorySize: 1024,
       timeout: Duration.minutes(15),
-      environment: recordsEnvironment,
+      functionName: workerName,
+      environment: { ...recordsEnvironment, PULL_WORKER_ARN: workerArn, PULL_DEADLINE_MARGIN_SECONDS: "60", PULL_MAX_INVOCATIONS: "100" },
     });
+    worker.addToRolePolicy(new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [workerArn] }));
     const workerEnvironment = { PULL_WORKER_ARN: worker.functionArn };
     const connectors = fn("ConnectorsFunction", "connectors.ts", "Sluice: connectors, API keys, tests, runs, catalog, health", {
       environment: { ...workerEnvironment, SCHEDULE_GROUP: scheduleGroup.scheduleGroupName, SCHEDULER_ROLE_ARN: schedulerRole.roleArn },

@@ -182,7 +182,7 @@ describe("SluiceStack", () => {
     for (const target of targets) expect(refersTo(target, workerId), JSON.stringify(target)).toBe(true);
   });
 
-  it("lets the HTTP functions invoke only the worker, and the data plane alone write records", () => {
+  it("lets the HTTP functions invoke only the worker, the worker only itself, and the data plane alone write records", () => {
     const workerId = logicalId("PullWorkerFunction", "AWS::Lambda::Function");
     const recordsId = logicalId("RecordsTable", "AWS::DynamoDB::GlobalTable");
     for (const fn of FUNCTIONS) {
@@ -190,6 +190,12 @@ describe("SluiceStack", () => {
       if (fn === "ConnectorsFunction" || fn === "PullFunction") {
         expect(invokes).toHaveLength(1);
         expect(refersTo(invokes[0]!.Resource, workerId)).toBe(true);
+      } else if (fn === "PullWorkerFunction") {
+        // Continuations and partitions: its own ARN, built from its fixed name (no circular reference).
+        expect(invokes).toHaveLength(1);
+        expect(JSON.stringify(invokes[0]!.Resource)).toContain(":function:sluice-test-pull-worker");
+        expect(resources[workerId]!.Properties.FunctionName).toBe("sluice-test-pull-worker");
+        expect(JSON.stringify(resources[workerId]!.Properties.Environment.Variables.PULL_WORKER_ARN)).toContain(":function:sluice-test-pull-worker");
       } else {
         expect(invokes, fn).toEqual([]);
       }
