@@ -17,7 +17,7 @@ import { LeaseHeldError } from "../store/errors.js";
 import { newId } from "../store/ids.js";
 import type { Lease, LeaseLock } from "../store/leaseLock.js";
 import { linkToDiscovered } from "./dbt/link.js";
-import { SyncRunningError } from "./errors.js";
+import { NotDbtConnectorError, SyncRunningError } from "./errors.js";
 import { readManifest } from "./dbt/manifest.js";
 import type { CatalogEntryRepository } from "./entryRepository.js";
 import { reconcile } from "./reconcile.js";
@@ -104,7 +104,7 @@ export class CatalogSync {
       secrets = secretValues(config);
       let source: Source | undefined;
       try {
-        source = await this.openSource(connector.connector_type, config);
+        source = await this.openSource(connector.connector_type, config, { query: connector.query });
         const opened = source;
         const found = await withDeadline(opened.discover({ sampleSize: this.deps.sampleSize }), sourceOptions(config).statementTimeoutMs, "discovery", () => opened.close());
         return found.map((entry): EntryDraft => ({ origin: "discovery", key: `${entry.kind}:${entry.database ?? ""}.${entry.schema ?? ""}.${entry.name}`, ...entry }));
@@ -121,7 +121,7 @@ export class CatalogSync {
    */
   async importManifest(tenant: string, connectorId: string, manifest: unknown): Promise<SyncRecord> {
     const parsed = readManifest(manifest);
-    const connector = await this.deps.connectorRepository.get(tenant, connectorId);
+    const connector = await this.manifestTarget(tenant, connectorId);
     const begun = await this.start(connector, "dbt_manifest");
     begun.record.manifest = parsed.manifest;
     let linked = 0;
@@ -132,6 +132,17 @@ export class CatalogSync {
     }, () => []);
     if (error) throw error;
     return { ...record, products_linked: linked };
+  }
+
+  /**
+   * The connector a manifest is imported into: 404 when there is none, 400 unless it is a dbt
+   * connector. Links span the tenant, so nothing is gained by importing into the warehouse's
+   * connector, whose catalog would then list each table twice (discovered, and as its model).
+   */
+  async manifestTarget(tenant: string, connectorId: string): Promise<ConnectorItem> {
+    const connector = await this.deps.connectorRepository.get(tenant, connectorId);
+    if (connector.connector_type !== "dbt") throw new NotDbtConnectorError(connector.connector_type);
+    return connector;
   }
 
   private async start(connector: ConnectorItem, kind: SyncKind): Promise<BegunSync> {

@@ -8,7 +8,7 @@ interface TypeInfo {
   name: string;
   description: string;
   features: string[];
-  category: "database" | "transformation";
+  category: "database" | "api" | "transformation";
   auth_type: "credentials" | "none";
 }
 
@@ -38,6 +38,13 @@ const info: Record<ConnectorType, TypeInfo> = {
     name: "Neo4j",
     description: "Neo4j graph database (Bolt), queried with Cypher",
     features: ["cypher_query", "incremental_pull", "streaming", "catalog_discovery"],
+  },
+  rest_api: {
+    name: "REST API",
+    description: "Any JSON HTTP API, read page by page (links, cursors, offsets, page numbers) as in dlt's rest_api source",
+    features: ["json_query", "incremental_pull", "pagination", "catalog_discovery"],
+    category: "api",
+    auth_type: "credentials",
   },
   dbt: {
     name: "dbt Core / dbt Cloud",

@@ -1,8 +1,10 @@
 // Per-type zod schemas for connector bodies: the single source of truth for validation, the
 // connector-types catalogue and the OpenAPI document.
+import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { validateCron } from "../schedule/cron.js";
 import { isValidTimeZone } from "../schedule/timezone.js";
+import { checkRestApiQuery, restApiConfigSchema } from "./restApiSchema.js";
 import type { ConnectorType, SourceType } from "./types.js";
 
 const port = z.number().int().min(1).max(65535);
@@ -18,6 +20,31 @@ export const sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "
 
 type Ctx = z.core.$RefinementCtx;
 
+/** Why one `host[:port]` or `[v6]:port` of a URI's authority is not one a driver can connect to, if it is not. */
+function hostProblem(host: string): string | undefined {
+  let name: string;
+  let port: string | undefined;
+  if (host.startsWith("[")) {
+    const close = host.indexOf("]");
+    if (close < 0) return "has an IPv6 host whose [ is not closed by ]";
+    name = host.slice(1, close);
+    const after = host.slice(close + 1);
+    if (after !== "" && !after.startsWith(":")) return "has something other than :port after its [IPv6] host";
+    if (!isIPv6(name.replace(/%.*$/, ""))) return "has a [host] that is not an IPv6 address";
+    port = after === "" ? undefined : after.slice(1);
+  } else {
+    const colon = host.indexOf(":");
+    name = colon < 0 ? host : host.slice(0, colon);
+    port = colon < 0 ? undefined : host.slice(colon + 1);
+    if (name === "") return "has an empty host";
+    if (/[[\]\s]/.test(name)) return "has a host with a space or a bracket in it";
+  }
+  if (port === undefined) return undefined;
+  const value = /^\d{1,5}$/.test(port) ? Number(port) : Number.NaN;
+  // The port is not echoed: in a URI without '@' the "port" may be a password.
+  return value >= 1 && value <= 65535 ? undefined : "has a port that is not a number from 1 to 65535";
+}
+
 function checkUri(value: string | undefined, field: string, schemes: readonly string[], ctx: Ctx): void {
   if (value === undefined) return;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
@@ -26,8 +53,15 @@ function checkUri(value: string | undefined, field: string, schemes: readonly st
     return;
   }
   const rest = value.slice(scheme.length + 3);
-  const host = rest.slice(rest.lastIndexOf("@") + 1).split(/[/?#]/)[0] ?? "";
-  if (host === "") ctx.addIssue({ code: "custom", path: [field], message: `${field} has no host` });
+  const authority = rest.slice(rest.lastIndexOf("@") + 1).split(/[/?#]/)[0] ?? "";
+  if (authority === "") {
+    ctx.addIssue({ code: "custom", path: [field], message: `${field} has no host` });
+    return;
+  }
+  // Only MongoDB takes several hosts (a replica set's seed list); an SRV name takes no port.
+  const hosts = scheme === "mongodb" ? authority.split(",") : [authority];
+  const problem = hosts.map(hostProblem).find(Boolean) ?? (scheme === "mongodb+srv" && /:\d*$/.test(authority) ? "has a port, which a mongodb+srv:// URI cannot have" : undefined);
+  if (problem) ctx.addIssue({ code: "custom", path: [field], message: `${field} ${problem}` });
 }
 
 function requireFields(cfg: Record<string, unknown>, fields: string[], ctx: Ctx, hint: string): void {
@@ -116,6 +150,7 @@ export const connectionConfigSchemas = {
   mysql: sqlConfig(["mysql", "mariadb"], { charset: z.string().min(1).optional() }),
   mongodb: mongoConfig,
   neo4j: neo4jConfig,
+  rest_api: restApiConfigSchema,
   dbt: dbtConfig,
 } satisfies Record<ConnectorType, z.ZodType>;
 
@@ -143,7 +178,7 @@ function settingsFields(type: SourceType) {
 }
 
 function checkSettings(type: SourceType) {
-  return (body: { schedule?: string | null; timezone: string; query?: string | null; parallelism: number; connection_config: { max_connections?: number } }, ctx: Ctx) => {
+  return (body: { schedule?: string | null; timezone: string; query?: string | null; parallelism: number; connection_config: Record<string, unknown> & { max_connections?: number } }, ctx: Ctx) => {
     const connections = body.connection_config.max_connections ?? DEFAULT_MAX_CONNECTIONS;
     if (body.parallelism > connections) {
       ctx.addIssue({ code: "custom", path: ["parallelism"], message: `parallelism ${body.parallelism} is more than connection_config.max_connections (${connections}); raise max_connections or lower parallelism` });
@@ -155,6 +190,7 @@ function checkSettings(type: SourceType) {
     if (!isValidTimeZone(body.timezone)) {
       ctx.addIssue({ code: "custom", path: ["timezone"], message: `timezone ${JSON.stringify(body.timezone)} is not an IANA time zone` });
     }
+    if (type === "rest_api") checkRestApiQuery(body.query, ctx);
     if (type === "mongodb" && body.query) {
       let filter: unknown;
       try {
@@ -188,6 +224,7 @@ export const connectorSchemas = {
   mysql: connectorSchema("mysql"),
   mongodb: connectorSchema("mongodb"),
   neo4j: connectorSchema("neo4j"),
+  rest_api: connectorSchema("rest_api"),
   dbt: dbtConnector,
 } satisfies Record<ConnectorType, z.ZodType>;
 

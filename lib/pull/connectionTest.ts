@@ -9,11 +9,12 @@ export type ConnectionTestResult =
   | { status: "success"; tested_at: string; latency_ms: number; details: { version: string; server_time: string | null; schemas_available: string[] } }
   | { status: "failed"; tested_at: string; error: { type: SourceErrorType; message: string; code?: string } };
 
-export type ConnectionTester = (type: ConnectorType, config: ConnectionConfig) => Promise<ConnectionTestResult>;
+/** `query`: the connector's, where the source tests against it (a REST API's path). */
+export type ConnectionTester = (type: ConnectorType, config: ConnectionConfig, query?: string | null) => Promise<ConnectionTestResult>;
 
-export const testConnection: ConnectionTester = async (type, config) => {
+export const testConnection: ConnectionTester = async (type, config, query) => {
   const tested_at = new Date().toISOString();
-  const source = await openSource(type, config);
+  const source = await openSource(type, config, { query });
   try {
     const check = await source.check();
     return {

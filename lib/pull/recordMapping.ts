@@ -21,8 +21,8 @@ export function mapRow(row: Row, mapping: RowMapping): MappedRow {
     const key = verticalKeys[i]!;
     vertical_data[key] = normalizeValue(row[key]);
   }
-  const name = normalizeValue(row[mapping.nameColumn]);
-  const id = normalizeValue(row[mapping.idColumn]);
+  const name = normalizeValue(columnValue(row, mapping.nameColumn));
+  const id = normalizeValue(columnValue(row, mapping.idColumn));
   if (name === null || name === "") {
     return { error: `row has no value in name_column "${mapping.nameColumn}"` };
   }
@@ -33,6 +33,21 @@ export function mapRow(row: Row, mapping: RowMapping): MappedRow {
       vertical_data,
     },
   };
+}
+
+/**
+ * A column's value. `a.b.c` reads into nested objects (REST records) when the row has no key
+ * of that name; a flat row pays one lookup, as before.
+ */
+function columnValue(row: Row, column: string): unknown {
+  const value = row[column];
+  if (value !== undefined || !column.includes(".") || column in row) return value;
+  let current: unknown = row;
+  for (const part of column.split(".")) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
 }
 
 // Rows of one query share their columns: the last column list seen (compared in place, no key

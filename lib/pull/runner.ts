@@ -265,7 +265,7 @@ export class PullRunner {
     const connector = await this.connectorOf(run, lease);
     if (!connector) return undefined;
     const { config } = await this.deps.connectors.openConfig(connector.tenant, connector.id);
-    const source = await this.openSource(connector.connector_type, config);
+    const source = await this.openSource(connector.connector_type, config, { query: connector.query });
     try {
       const params = { last_pull: run.last_pull ? new Date(run.last_pull) : null };
       const order = await source.keyOrder?.(connector.query ?? "", params, connector.id_column);
@@ -342,7 +342,7 @@ export class PullRunner {
   /** One try at partition `p`, from its checkpoint in `run`. */
   private async readOnce(connector: ConnectorItem, config: ConnectionConfig, run: RunRecord, p: string, token: string, deadline: Deadline, claimUntil: () => number, check: () => void): Promise<void> {
     let state = run.partitions![p]!;
-    const source = await this.openSource(connector.connector_type, config);
+    const source = await this.openSource(connector.connector_type, config, { query: connector.query });
     try {
       const params = { last_pull: run.last_pull ? new Date(run.last_pull) : null };
       let order;

@@ -10,6 +10,8 @@ export const sourceErrorTypes = [
   "database_not_found",
   "ssl_error",
   "query_error",
+  /** An HTTP API answered with a failing status (REST sources); the status is the error's code. */
+  "http_error",
 ] as const;
 export type SourceErrorType = (typeof sourceErrorTypes)[number];
 

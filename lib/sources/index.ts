@@ -15,7 +15,8 @@ export function sourceOptions(config: ConnectionConfig): SourceOptions {
   };
 }
 
-export async function openSource(type: ConnectorType, config: ConnectionConfig): Promise<Source> {
+/** `context.query`, where a caller has the connector's query, lets a REST test or discovery use its path. */
+export async function openSource(type: ConnectorType, config: ConnectionConfig, context: { query?: string | null } = {}): Promise<Source> {
   const options = sourceOptions(config);
   switch (type) {
     case "postgresql":
@@ -26,6 +27,8 @@ export async function openSource(type: ConnectorType, config: ConnectionConfig):
       return new (await import("./mongodb.js")).MongoSource(config, options);
     case "neo4j":
       return new (await import("./neo4j.js")).Neo4jSource(config, options);
+    case "rest_api":
+      return new (await import("./restApi.js")).RestApiSource(config, context);
     case "dbt":
       throw new NoConnectionError("open");
   }

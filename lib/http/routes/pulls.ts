@@ -91,7 +91,7 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
     const tenant = c.get("principal").tenant;
     const id = idParam(c, "id", "connector");
     const { connector, config } = await deps.connectors.openConfig(tenant, id);
-    const result = await deps.tester(connector.connector_type, config);
+    const result = await deps.tester(connector.connector_type, config, connector.query);
     await deps.connectors.recordTest(tenant, id, result);
     return c.json({ connector_id: id, ...result });
   });
