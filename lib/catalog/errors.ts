@@ -9,6 +9,17 @@ export class ManifestError extends ValidationError {
   }
 }
 
+/** A manifest sent to a connector of another type: only dbt connectors take manifests. */
+export class NotDbtConnectorError extends ValidationError {
+  constructor(type: string) {
+    super(
+      `only a dbt connector takes manifests, and this one is ${type}: create a dbt connector and upload it there; its entries link to the tables this connector's sync discovered`,
+      "connector_type",
+    );
+    this.name = "NotDbtConnectorError";
+  }
+}
+
 /** A sync or manifest import of the connector is already running. */
 export class SyncRunningError extends ConflictError {
   constructor(syncId: string) {

@@ -24,6 +24,12 @@ const ENTRY_BUDGET_BYTES = 300_000;
 
 const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
+/** The first `max` characters, without half of a surrogate pair at the end (stored as U+FFFD). */
+export function cutText(value: string, max: number): string {
+  const cut = value.slice(0, max);
+  return cut.length < value.length && /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 /** The longest prefix of `items` whose JSON fits in `budget` bytes, and the bytes it takes. */
 function fit<T>(items: T[], budget: number): [T[], number] {
   let used = 0;
@@ -40,10 +46,10 @@ function fit<T>(items: T[], budget: number): [T[], number] {
 function bounded(draft: EntryDraft): EntryDraft {
   const cut: EntryDraft = {
     ...draft,
-    ...(draft.description !== undefined ? { description: draft.description.slice(0, MAX_DESCRIPTION) } : {}),
+    ...(draft.description !== undefined ? { description: cutText(draft.description, MAX_DESCRIPTION) } : {}),
     columns: draft.columns
       .slice(0, MAX_COLUMNS)
-      .map((c) => (c.description !== undefined ? { ...c, description: c.description.slice(0, MAX_COLUMN_DESCRIPTION) } : c)),
+      .map((c) => (c.description !== undefined ? { ...c, description: cutText(c.description, MAX_COLUMN_DESCRIPTION) } : c)),
   };
   if (bytesOf(cut) <= ENTRY_BUDGET_BYTES) return cut;
   const { columns, depends_on: dependsOn, tags } = cut;

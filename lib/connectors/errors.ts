@@ -1,5 +1,5 @@
 // Connector errors beyond the shared ones in lib/errors.ts.
-import { SluiceError, ValidationError } from "../errors.js";
+import { ConflictError, SluiceError, ValidationError } from "../errors.js";
 
 /** `test_connection: true` on create or update, and the test failed: nothing was stored. */
 export class ConnectionFailedError extends SluiceError {
@@ -25,5 +25,13 @@ export class NoConnectionError extends ValidationError {
       "connector_type",
     );
     this.name = "NoConnectionError";
+  }
+}
+
+/** A conditional write lost to another write of the same connector since it was read. */
+export class VersionConflictError extends ConflictError {
+  constructor() {
+    super("the connector was changed by another request; read it again and retry");
+    this.name = "VersionConflictError";
   }
 }

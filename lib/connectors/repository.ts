@@ -3,6 +3,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
+import { VersionConflictError } from "./errors.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { ConnectorItem, ConnectorStatus, ConnectorType } from "./types.js";
 import { withoutStorage } from "../store/tables.js";
@@ -53,8 +54,8 @@ export class ConnectorRepository {
 
   /**
    * Writes what a caller sets (settings, envelope) if nobody changed them since
-   * `expectedVersion` and no pull is running. State fields (status, errors, watermark) are
-   * written by `setState` and never overwritten here.
+   * `expectedVersion` (VersionConflictError otherwise) and no pull is running. State fields
+   * (status, errors, watermark) are written by `setState` and never overwritten here.
    */
   async updateSettings(item: ConnectorItem, expectedVersion: number, options: { allowRunning?: boolean } = {}): Promise<ConnectorItem> {
     const values: Record<string, unknown> = { ":expected": expectedVersion, ":next": expectedVersion + 1 };
@@ -90,7 +91,7 @@ export class ConnectorRepository {
       if (current.status === "running" && !options.allowRunning) {
         throw new ConflictError("cannot update a connector while its pull is running; retry when it has finished");
       }
-      throw new ConflictError("the connector was changed by another request; read it again and retry");
+      throw new VersionConflictError();
     }
   }
 

@@ -4,65 +4,21 @@ import type { EnvelopeCodec } from "../crypto/envelope.js";
 import { ConflictError, ValidationError } from "../errors.js";
 import type { ConnectionTester, ConnectionTestResult } from "../pull/connectionTest.js";
 import type { Scheduler } from "../schedule/contract.js";
-import { ConnectionFailedError } from "./errors.js";
+import { ConnectionFailedError, VersionConflictError } from "./errors.js";
 import { newId } from "../store/ids.js";
 import type { Page } from "../store/cursor.js";
-import { isObject, parseWith, requireObject } from "../validation.js";
+import { isObject, parseWith, requireObject, requireSound } from "../validation.js";
 import { keepRedactedSecrets, redactConfig } from "./redaction.js";
 import type { ConnectorFilter, ConnectorRepository } from "./repository.js";
-import { connectorSchemas, dbtFields, patchableFields, type ConnectorInput } from "./schemas.js";
-import {
-  connectorTypes,
-  type ConnectionConfig,
-  type ConnectorItem,
-  type ConnectorSettings,
-  type ConnectorType,
-  type ConnectorView,
-} from "./types.js";
+import { connectorSchemas, patchableFields, type ConnectorInput } from "./schemas.js";
+import { mergePatch, parseType, pickSettings, settingsOf } from "./settings.js";
+import type { ConnectionConfig, ConnectorItem, ConnectorType, ConnectorView } from "./types.js";
 
-function parseType(value: unknown): ConnectorType {
-  if (value === undefined) throw new ValidationError("connector_type is required", "connector_type");
-  if (typeof value === "string" && (connectorTypes as readonly string[]).includes(value)) return value as ConnectorType;
-  throw new ValidationError(
-    `connector_type ${JSON.stringify(value)} is not supported; use one of ${connectorTypes.join(", ")}`,
-    "connector_type",
-  );
-}
+/** Tries of a PATCH that keeps losing to concurrent writes before it answers 409. */
+const UPDATE_ATTEMPTS = 25;
+const MAX_RETRY_DELAY_MS = 100;
 
-/** RFC 7396 merge patch: null removes a field, objects merge, anything else replaces. */
-function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const result = { ...target };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else if (isObject(value) && isObject(target[key])) result[key] = mergePatch(target[key] as Record<string, unknown>, value);
-    else result[key] = value;
-  }
-  return result;
-}
-
-function settingsOf(input: ConnectorInput): ConnectorSettings {
-  if (input.connector_type === "dbt") {
-    // A dbt connector pulls nothing: the pull settings keep their defaults and stay hidden.
-    return {
-      name: input.name, connector_type: "dbt", collection: null, record_type: null, query: null, name_column: "name",
-      id_column: "id", batch_size: 1000, parallelism: 1, schedule: null, timezone: "UTC", description: input.description ?? null,
-    };
-  }
-  return {
-    name: input.name,
-    connector_type: input.connector_type,
-    collection: input.collection,
-    record_type: input.record_type,
-    query: input.query ?? null,
-    name_column: input.name_column,
-    id_column: input.id_column,
-    batch_size: input.batch_size,
-    parallelism: input.parallelism,
-    schedule: input.schedule ?? null,
-    timezone: input.timezone,
-    description: input.description ?? null,
-  };
-}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function toView(item: ConnectorItem): ConnectorView {
   const { tenant: _t, version: _v, envelope: _e, config_redacted, watermark: _w, id, name, connector_type, ...rest } = item;
@@ -115,7 +71,9 @@ export class ConnectorService {
   }
 
   async create(tenant: string, body: unknown): Promise<ConnectorView> {
-    const input = this.parse(requireObject(body));
+    const object = requireObject(body);
+    requireSound(object);
+    const input = this.parse(object);
     const id = newId("conn");
     const config = input.connection_config as ConnectionConfig;
     const test = "test_connection" in input && input.test_connection ? await this.testOrFail(input.connector_type, config) : undefined;
@@ -178,11 +136,40 @@ export class ConnectorService {
     return { connector, config };
   }
 
+  /**
+   * Applies a PATCH. Concurrent edits of one connector serialise: each attempt reads the item,
+   * applies the patch to it and writes conditioned on the version it read; an attempt that lost
+   * to another write reads again and retries (at most UPDATE_ATTEMPTS times), so every edit lands
+   * and, field by field, the last one wins.
+   */
   async update(tenant: string, id: string, body: unknown): Promise<ConnectorView> {
     const patch = requireObject(body);
+    requireSound(patch);
     const unknown = Object.keys(patch).find((key) => key !== "connector_type" && !(patchableFields as readonly string[]).includes(key));
     if (unknown) throw new ValidationError(`${unknown} is not a known field`, unknown);
-    const stored = await this.repository.get(tenant, id);
+    if (patch.connection_config !== undefined && !isObject(patch.connection_config)) {
+      throw new ValidationError("connection_config must be an object", "connection_config");
+    }
+    const tested = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.repository.get(tenant, id);
+      const next = await this.patched(stored, patch, tested);
+      let updated: ConnectorItem;
+      try {
+        updated = await this.repository.updateSettings(next, stored.version);
+      } catch (error) {
+        if (!(error instanceof VersionConflictError) || attempt >= UPDATE_ATTEMPTS) throw error;
+        await sleep(Math.random() * Math.min(MAX_RETRY_DELAY_MS, 2 ** attempt));
+        continue;
+      }
+      if (updated.schedule !== stored.schedule || updated.timezone !== stored.timezone) await this.syncSchedule(updated);
+      return toView(updated);
+    }
+  }
+
+  /** The item `patch` makes of `stored`, validated whole; `tested` holds the configs already tested in this request. */
+  private async patched(stored: ConnectorItem, patch: Record<string, unknown>, tested: Set<string>): Promise<ConnectorItem> {
+    const { tenant, id } = stored;
     if (patch.connector_type !== undefined && patch.connector_type !== stored.connector_type) {
       throw new ValidationError("connector_type cannot be changed; create a new connector instead", "connector_type");
     }
@@ -192,8 +179,7 @@ export class ConnectorService {
 
     const context = { tenant, connector_id: id };
     let config: ConnectionConfig | undefined;
-    if (patch.connection_config !== undefined) {
-      if (!isObject(patch.connection_config)) throw new ValidationError("connection_config must be an object", "connection_config");
+    if (isObject(patch.connection_config)) {
       const current = await this.envelopes.open<ConnectionConfig>(stored.envelope, context);
       const { merged, unresolved } = keepRedactedSecrets(patch.connection_config, current);
       if (unresolved) throw new ValidationError(`${unresolved} is ***REDACTED*** but there is no stored value to keep`, unresolved);
@@ -204,7 +190,12 @@ export class ConnectorService {
     // A config not being patched is validated in its redacted form: its shape is what matters.
     const input = this.parse(candidate);
     if (patch.test_connection === true) {
-      await this.testOrFail(stored.connector_type, config ?? (await this.envelopes.open<ConnectionConfig>(stored.envelope, context)));
+      const target = config ?? (await this.envelopes.open<ConnectionConfig>(stored.envelope, context));
+      const key = JSON.stringify(target);
+      if (!tested.has(key)) {
+        await this.testOrFail(stored.connector_type, target);
+        tested.add(key);
+      }
     }
     const next: ConnectorItem = {
       ...stored,
@@ -215,9 +206,7 @@ export class ConnectorService {
       next.envelope = await this.envelopes.seal(config, context);
       next.config_redacted = redactConfig(config) as ConnectionConfig;
     }
-    const updated = await this.repository.updateSettings(next, stored.version);
-    if (updated.schedule !== stored.schedule || updated.timezone !== stored.timezone) await this.syncSchedule(updated);
-    return toView(updated);
+    return next;
   }
 
   async delete(tenant: string, id: string, options: { force: boolean }): Promise<void> {
@@ -296,12 +285,4 @@ export class ConnectorService {
     }
     return { scanned, rewrapped };
   }
-}
-
-function pickSettings(item: Record<string, unknown>, type: ConnectorType): Record<string, unknown> {
-  const settings: Record<string, unknown> = {};
-  const fields: readonly string[] = type === "dbt" ? dbtFields : patchableFields;
-  for (const key of fields) if (item[key] !== undefined && item[key] !== null) settings[key] = item[key];
-  settings.connector_type = item.connector_type;
-  return settings;
 }

@@ -2,6 +2,7 @@
 // position but never echoes the body (it may hold credentials).
 import type { Context } from "hono";
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors.js";
+import { requireSound } from "../validation.js";
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
@@ -26,17 +27,38 @@ export function parseJsonText(text: string): unknown {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** The text of a JSON body (a byte order mark dropped); bytes that are not UTF-8 are a 400, never replaced. */
-export function decodeJsonBytes(bytes: Uint8Array): string {
+/** UTF-8 text (a byte order mark dropped), or undefined for bytes that are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new ValidationError("request body is not valid UTF-8; JSON must be sent as UTF-8");
+    return undefined;
   }
 }
 
+/** The text of a JSON body; bytes that are not UTF-8 are a 400, never replaced. */
+export function decodeJsonBytes(bytes: Uint8Array): string {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new ValidationError("request body is not valid UTF-8; JSON must be sent as UTF-8");
+  return text;
+}
+
+/** A JSON body nested at most MAX_NESTING levels deep, in valid Unicode (400 otherwise): see requireSound. */
 export async function readJson(c: Context, maxBytes = DEFAULT_MAX_BYTES): Promise<unknown> {
-  return parseJsonText(decodeJsonBytes(await readJsonBytes(c, maxBytes)));
+  const body = parseJsonText(decodeJsonBytes(await readJsonBytes(c, maxBytes)));
+  requireSound(body);
+  return body;
+}
+
+/**
+ * 415 for a `charset` parameter other than UTF-8: the body would be decoded as UTF-8 whatever it
+ * says, and text in UTF-16 or Latin-1 would then be read wrong, not refused.
+ */
+export function requireUtf8Charset(type: string): void {
+  const charset = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(type)?.[2];
+  if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
+    throw new UnsupportedMediaTypeError(`the body must be UTF-8: charset ${JSON.stringify(charset)} is not supported (send charset=utf-8 or none)`);
+  }
 }
 
 /**
@@ -48,6 +70,7 @@ export async function readJsonBytes(c: Context, maxBytes = DEFAULT_MAX_BYTES): P
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new UnsupportedMediaTypeError(`Content-Type must be application/json, got ${type ? JSON.stringify(type) : "none"}`);
   }
+  requireUtf8Charset(type);
   const tooLarge = () => new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes`, `${maxBytes} bytes`);
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge();

@@ -8,11 +8,19 @@ export interface LeaseHolder {
   expiresAt: number;
 }
 
+// Lease names are `<kind>#<tenant>#<connector>` and the owner is the run (pull) or sync id; the
+// message names the work that holds it, never the key, which carries the tenant.
+function heldMessage(name: string, holder: LeaseHolder): string {
+  const kind = name.slice(0, name.indexOf("#"));
+  const what = kind === "pull" ? `a pull of this connector is running (run ${holder.owner})` : kind === "sync" ? `a sync of this connector is running (sync ${holder.owner})` : `this connector is busy (held by ${holder.owner})`;
+  return `${what}; retry when it has finished`;
+}
+
 /** The lease is held by another owner and has not expired (a pull is already running). */
 export class LeaseHeldError extends ConflictError {
   readonly holder: LeaseHolder;
   constructor(name: string, holder: LeaseHolder) {
-    super(`lease ${JSON.stringify(name)} is held until ${new Date(holder.expiresAt).toISOString()}`, { holder });
+    super(heldMessage(name, holder), { holder });
     this.name = "LeaseHeldError";
     this.holder = holder;
   }

@@ -4,34 +4,46 @@
 import { z } from "zod";
 import { isObject } from "../../validation.js";
 import { ManifestError } from "../errors.js";
+import { cutText } from "../reconcile.js";
 import type { DbtResourceType, EntryDraft, SyncRecord } from "../types.js";
 
 /** dbt Core 1.3 (v7) to 1.8+ (v12): the node fields read here are the same across them. */
 export const SUPPORTED_SCHEMA_VERSIONS = [7, 8, 9, 10, 11, 12] as const;
-const MAX_METADATA = 1_000;
+/** Free text kept in an item is cut to this many characters. */
+const MAX_TEXT = 1_000;
 const VERSION_URL = /^https:\/\/schemas\.getdbt\.com\/dbt\/manifest\/v(\d+)(?:\.json)?$/;
 
+/**
+ * Names and ids identify an entry and link it, so one too long to store is refused (400, before
+ * anything is written) rather than cut into another name; warehouses allow far shorter ones.
+ * Free text (descriptions, data types, paths) is cut instead: here, and in reconcile.ts.
+ */
+export const MAX_NAME = 1_024;
+
+// A lone surrogate has no UTF-8 form: stored as U+FFFD, two different ids would become one.
+const name = z.string().max(MAX_NAME).refine((value) => value.isWellFormed(), "is not valid Unicode (a lone surrogate)");
+const names = z.array(name).nullish();
 const text = z.string().nullish();
-const column = z.looseObject({ name: z.string(), description: text, data_type: text, tags: z.array(z.string()).nullish() });
+const column = z.looseObject({ name, description: text, data_type: text, tags: names });
 const resource = z.looseObject({
-  unique_id: z.string(),
-  name: z.string(),
-  package_name: z.string(),
-  database: text,
-  schema: z.string(),
+  unique_id: name,
+  name,
+  package_name: name,
+  database: name.nullish(),
+  schema: name,
   description: text,
-  tags: z.array(z.string()).nullish(),
+  tags: names,
   columns: z.record(z.string(), column).nullish(),
   relation_name: text,
   original_file_path: text,
 });
 const node = resource.extend({
   resource_type: z.enum(["model", "seed", "snapshot"]),
-  alias: text,
-  depends_on: z.looseObject({ nodes: z.array(z.string()).nullish(), macros: z.array(z.string()).nullish() }).nullish(),
+  alias: name.nullish(),
+  depends_on: z.looseObject({ nodes: names, macros: names }).nullish(),
   config: z.looseObject({ materialized: text }).nullish(),
 });
-const source = resource.extend({ resource_type: z.literal("source"), identifier: text, source_name: z.string() });
+const source = resource.extend({ resource_type: z.literal("source"), identifier: name.nullish(), source_name: name });
 const metadata = z.looseObject({
   dbt_schema_version: z.string(),
   dbt_version: text,
@@ -45,11 +57,14 @@ export interface ParsedManifest {
   drafts: EntryDraft[];
 }
 
+const cut = (value: string) => cutText(value, MAX_TEXT);
+
 function parsePart<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = [where, ...issue.path.map(String)].join(".");
+  // A node's id is the manifest's own key, of any length: a message quotes at most MAX_NAME of it.
+  const path = [where, ...issue.path.map(String)].join(".").slice(0, 2 * MAX_NAME);
   throw new ManifestError(`manifest_file is not a dbt manifest: ${path}: ${issue.message.replace(/^Invalid input: /, "")}`, { path });
 }
 
@@ -69,7 +84,7 @@ export function schemaVersion(url: string): number {
 function columnsOf(columns: Record<string, z.output<typeof column>> | null | undefined): EntryDraft["columns"] {
   return Object.values(columns ?? {}).map((c) => ({
     name: c.name,
-    data_type: c.data_type ?? null,
+    data_type: c.data_type == null ? null : cut(c.data_type),
     ...(c.description ? { description: c.description } : {}),
     ...(c.tags?.length ? { tags: c.tags } : {}),
   }));
@@ -91,9 +106,9 @@ function draftOf(r: z.output<typeof resource>, type: DbtResourceType, relation: 
       unique_id: r.unique_id,
       package_name: r.package_name,
       relation,
-      ...(r.relation_name ? { relation_name: r.relation_name } : {}),
-      ...(r.original_file_path ? { original_file_path: r.original_file_path } : {}),
-      ...(extra.materialized ? { materialized: extra.materialized } : {}),
+      ...(r.relation_name ? { relation_name: cut(r.relation_name) } : {}),
+      ...(r.original_file_path ? { original_file_path: cut(r.original_file_path) } : {}),
+      ...(extra.materialized ? { materialized: cut(extra.materialized) } : {}),
     },
   };
 }
@@ -124,14 +139,14 @@ export function readManifest(value: unknown): ParsedManifest {
     drafts.push(draftOf(s, "source", s.identifier ?? s.name, {}));
   }
   // Kept in the sync record, a DynamoDB item of at most 400 KB.
-  const cut = (value: string | null | undefined) => (value === null || value === undefined ? null : value.slice(0, MAX_METADATA));
+  const cutOrNull = (value: string | null | undefined) => (value === null || value === undefined ? null : cut(value));
   return {
     manifest: {
-      dbt_schema_version: meta.dbt_schema_version.slice(0, MAX_METADATA),
-      dbt_version: cut(meta.dbt_version),
-      project_name: cut(meta.project_name),
-      generated_at: cut(meta.generated_at),
-      adapter_type: cut(meta.adapter_type),
+      dbt_schema_version: cut(meta.dbt_schema_version),
+      dbt_version: cutOrNull(meta.dbt_version),
+      project_name: cutOrNull(meta.project_name),
+      generated_at: cutOrNull(meta.generated_at),
+      adapter_type: cutOrNull(meta.adapter_type),
     },
     drafts,
   };

@@ -8,7 +8,7 @@ import type { CatalogItem } from "../../catalog/types.js";
 import type { ConnectorService } from "../../connectors/service.js";
 import type { Dispatcher } from "../../dispatch/contract.js";
 import { PayloadTooLargeError, ValidationError } from "../../errors.js";
-import { parseJsonText, queryLimit } from "../body.js";
+import { decodeUtf8, parseJsonText, queryLimit } from "../body.js";
 import { describeBytes, readUploadedFile } from "../multipart.js";
 import type { AppEnv } from "../types.js";
 import { idParam, idQuery } from "../params.js";
@@ -39,7 +39,8 @@ function manifestText(bytes: Uint8Array): string {
       throw new ManifestError(`manifest_file looks gzip-compressed but does not inflate: ${(error as Error).message}`);
     }
   }
-  const text = new TextDecoder().decode(bytes);
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new ManifestError("manifest_file is not valid UTF-8; dbt writes manifest.json in UTF-8");
   if (text.trim() === "") throw new ManifestError("manifest_file is empty; send dbt's target/manifest.json");
   return text;
 }
@@ -66,7 +67,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): Hono<AppEnv> {
   app.post("/connectors/:id/dbt-manifest", async (c) => {
     const tenant = c.get("principal").tenant;
     const id = idParam(c, "id", "connector");
-    await deps.connectors.get(tenant, id); // 404 before reading a large body for nothing
+    await catalog.sync.manifestTarget(tenant, id); // 404 or 400 before reading a large body for nothing
     const manifest = parseManifest(manifestText(await readUploadedFile(c, "manifest_file", MAX_MANIFEST_BYTES)));
     const record = withoutTenant(await catalog.sync.importManifest(tenant, id, manifest));
     return c.json({ job_id: record.id, ...record });
