@@ -44,8 +44,27 @@ export function compileSchema(schema: unknown): RecordValidator {
   } catch (error) {
     throw new ValidationError(`schema is not a valid JSON Schema (draft 2020-12): ${(error as Error).message}`, "schema");
   }
-  return (verticalData) => {
-    if (validate(verticalData)) return undefined;
+  const validator: RecordValidator = (verticalData) => {
+    let valid: boolean;
+    try {
+      valid = validate(verticalData) as boolean;
+    } catch (error) {
+      // A schema that refers to itself without consuming the value ($ref "#" under allOf with
+      // unevaluatedProperties, $dynamicRef loops) recurses without end in ajv's code.
+      if (!(error instanceof RangeError)) throw error;
+      return [{ path: "", message: "the collection's schema cannot be evaluated on this record: it refers to itself without end" }];
+    }
+    if (valid) return undefined;
     return (validate.errors ?? []).slice(0, MAX_VIOLATIONS).map((e) => ({ path: e.instancePath, message: e.message ?? e.keyword }));
   };
+  // Such a schema is refused when it is stored, if a few ordinary values already show it.
+  for (const probe of PROBES) {
+    const found = validator(probe);
+    if (found?.[0]?.message.includes("refers to itself without end")) {
+      throw new ValidationError("schema is not usable: it refers to itself without end (a $ref or $dynamicRef loop that consumes nothing)", "schema");
+    }
+  }
+  return validator;
 }
+
+const PROBES: Record<string, unknown>[] = [{}, { a: "ab" }, { a: 1, b: [true, null], c: { d: "e" } }];

@@ -394,3 +394,17 @@ describe("strings that are not valid Unicode", () => {
     expect(stored.body.items.map((r: any) => [r.source_id, r.name])).toEqual([["k\ufffd", "c"]]);
   });
 });
+
+describe("schemas that recurse without end", () => {
+  it("are refused when stored, and a record they cannot evaluate is a dead letter, never a 500", async () => {
+    for (const schema of [{ $dynamicRef: "#meta" }, { unevaluatedProperties: false, allOf: [{ $ref: "#" }] }]) {
+      const put = await h.request("PUT", "/api/v1/schemas/loops/t", { body: { schema } });
+      expect(put.status, put.text).toBe(400);
+      expect(put.body).toMatchObject({ error: "validation_error", field: "schema" });
+    }
+    const pushed = await h.request("POST", "/api/v1/ingest/loops/t/batch", { body: { records: [{ name: "a", vertical_data: { a: "ab" } }] } });
+    expect(pushed.body).toMatchObject({ accepted: 1, rejected: 0 });
+    const stream = await h.request("POST", "/api/v1/ingest/loops/t/stream", { raw: '{"name":"b"}\n', contentType: "application/x-ndjson; charset=utf-16" });
+    expect(stream.status).toBe(415);
+  });
+});

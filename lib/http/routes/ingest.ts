@@ -8,7 +8,7 @@ import type { IngestService } from "../../ingest/ingestService.js";
 import type { RunRepository } from "../../pull/runRepository.js";
 import type { RecordScope } from "../../records/types.js";
 import { parseWith } from "../../validation.js";
-import { decodeJsonBytes, parseJsonText, queryLimit, readJsonBytes } from "../body.js";
+import { decodeJsonBytes, parseJsonText, queryLimit, readJsonBytes, requireUtf8Charset } from "../body.js";
 import type { AppEnv } from "../types.js";
 import { idParam } from "../params.js";
 import { withoutTenant } from "../view.js";
@@ -58,6 +58,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
     if (!ndjsonType.test(type)) {
       throw new UnsupportedMediaTypeError(`Content-Type must be application/x-ndjson, got ${type ? JSON.stringify(type) : "none"}`);
     }
+    requireUtf8Charset(type);
     return c.json(await deps.ingest.stream(scope, c.req.raw.body));
   });
 
