@@ -35,8 +35,15 @@ export const ROUTES = {
     "ANY /api/v1/runs/{proxy+}",
     "ANY /api/v1/catalog",
     "ANY /api/v1/catalog/{proxy+}",
+    // Qarion's space routes (connectors, sync, sync-history, dbt-manifest), named on their own.
+    "ANY /api/v1/catalog/spaces/{proxy+}",
     "ANY /api/v1/sync-history",
     "ANY /api/v1/sync-history/{proxy+}",
+    // OAuth: API Gateway has no authorizer, so the callback (no API key, authenticated by its
+    // state) reaches the function like every route; the function checks the key of the others.
+    "GET /api/v1/oauth/{provider}/authorize",
+    "GET /api/v1/oauth/{provider}/callback",
+    "POST /api/v1/oauth/{provider}/refresh",
   ],
   pull: ["POST /api/v1/connectors/{id}/pull"],
   ingest: ["ANY /api/v1/ingest/{proxy+}", "ANY /api/v1/schemas/{proxy+}", "ANY /api/v1/ingestions/{proxy+}", "ANY /api/v1/records/{proxy+}"],
@@ -151,7 +158,9 @@ export class SluiceStack extends Stack {
         conditions: { [operator]: { "kms:EncryptionContext:connector_id": WEBHOOK_SECRET_CONTEXT_ID } },
       });
     connectors.addToRolePolicy(envelopeGrant(["kms:GenerateDataKey", "kms:Decrypt"], "StringNotEquals"));
-    worker.addToRolePolicy(envelopeGrant(["kms:Decrypt"], "StringNotEquals"));
+    // The worker also seals: an OAuth access token refreshed during a pull is written back into the
+    // connector's envelope (a provider that rotates refresh tokens would fail the next pull otherwise).
+    worker.addToRolePolicy(envelopeGrant(["kms:GenerateDataKey", "kms:Decrypt"], "StringNotEquals"));
     webhook.addToRolePolicy(envelopeGrant(["kms:GenerateDataKey", "kms:Decrypt"], "StringEquals"));
 
     // Lambda: the HTTP functions hand pulls and syncs to the worker; Scheduler invokes only it.

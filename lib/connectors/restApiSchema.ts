@@ -8,7 +8,7 @@ import { parseWith } from "../validation.js";
 
 type Ctx = z.core.$RefinementCtx;
 
-export const restApiAuthTypes = ["none", "bearer", "basic", "api_key"] as const;
+export const restApiAuthTypes = ["none", "bearer", "basic", "api_key", "oauth2"] as const;
 export const DEFAULT_API_KEY_HEADER = "X-API-Key";
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -36,15 +36,60 @@ function checkBaseUrl(value: string, ctx: Ctx): void {
   if (problem) ctx.addIssue({ code: "custom", path: ["base_url"], message: `base_url ${problem}` });
 }
 
+const oauthConnection = z.strictObject({
+  provider: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "provider names an OAUTH_PROVIDERS entry"),
+  grant_key: z.string().min(16).max(200),
+  access_token: z.string().min(1).max(16_384),
+  refresh_token: z.string().min(1).max(16_384).optional(),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+  refreshed_at: z.iso.datetime({ offset: true }).optional(),
+  scope: z.string().max(4000).optional(),
+});
+
+const clientCredentialFields = ["token_url", "client_id", "client_secret"] as const;
+const oauth2Fields = [...clientCredentialFields, "scopes", "audience", "client_auth"] as const;
+
+/** oauth2 takes either a connected authorization (`oauth`) or the client-credentials fields; the other types neither. */
+function checkOAuth2(cfg: Partial<Record<(typeof oauth2Fields)[number] | "oauth" | "auth_type", unknown>>, ctx: Ctx): void {
+  const given = oauth2Fields.filter((field) => cfg[field] !== undefined);
+  if (cfg.auth_type !== "oauth2") {
+    const stray = cfg.oauth !== undefined ? "oauth" : given[0];
+    if (stray) ctx.addIssue({ code: "custom", path: [stray], message: `${stray} goes with auth_type oauth2` });
+    return;
+  }
+  if (cfg.oauth !== undefined) {
+    if (given[0]) ctx.addIssue({ code: "custom", path: [given[0]], message: `${given[0]} is for the client-credentials grant; this connection was authorized through its provider (oauth)` });
+    return;
+  }
+  if (given.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["auth_type"],
+      message: "auth_type oauth2 needs token_url, client_id and client_secret (the client-credentials grant), or a connection made through GET /api/v1/oauth/{provider}/authorize",
+    });
+    return;
+  }
+  for (const field of clientCredentialFields) {
+    if (cfg[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `${field} is required with auth_type oauth2 (client credentials)` });
+  }
+  if (typeof cfg.token_url === "string") {
+    const url = URL.canParse(cfg.token_url) ? new URL(cfg.token_url) : undefined;
+    const problem =
+      !url || (url.protocol !== "http:" && url.protocol !== "https:") ? "must be an absolute http:// or https:// URL"
+      : url.username !== "" || url.password !== "" ? "cannot hold a user or password; use client_id and client_secret"
+      : url.hash !== "" ? "cannot hold a fragment"
+      : undefined;
+    if (problem) ctx.addIssue({ code: "custom", path: ["token_url"], message: `token_url ${problem}` });
+  }
+}
+
 export const restApiConfigSchema = z
   .strictObject({
     base_url: z.string().min(1).max(2000).describe("https://api.example.com/v1: each request goes to base_url + query.path"),
     auth_type: z
-      .enum(restApiAuthTypes, {
-        error: (issue) => (issue.input === "oauth2" ? "auth_type oauth2 is not yet supported; use bearer with an access token for now" : undefined),
-      })
+      .enum(restApiAuthTypes)
       .optional()
-      .describe("none (default), bearer (auth_token), basic (username, password) or api_key (api_key_header, api_key_value)"),
+      .describe("none (default), bearer (auth_token), basic (username, password), api_key (api_key_header, api_key_value) or oauth2 (token_url, client_id, client_secret; or connected through /api/v1/oauth/{provider}/authorize)"),
     auth_token: headerValue.optional().describe("bearer token, sent as Authorization: Bearer <auth_token>"),
     api_key_header: headerName.optional().describe(`the header that carries api_key_value (default ${DEFAULT_API_KEY_HEADER})`),
     api_key_value: headerValue.optional(),
@@ -58,9 +103,19 @@ export const restApiConfigSchema = z
       .regex(/^\/(?!\/)[^\s]*$/, "test_path must be a path starting with / (relative to base_url)")
       .optional()
       .describe("what a connection test requests (default /)"),
+    // auth_type oauth2, machine to machine: the client-credentials grant at token_url.
+    token_url: z.string().min(1).max(2000).optional().describe("oauth2 client credentials: the provider's token endpoint"),
+    client_id: z.string().min(1).max(1000).optional(),
+    client_secret: z.string().min(1).max(4000).optional(),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "a scope is printable ASCII without spaces, quotes or backslashes")).max(100).optional(),
+    audience: z.string().min(1).max(2000).optional().describe("oauth2 client credentials: the audience parameter some providers ask for (Auth0)"),
+    client_auth: z.enum(["basic", "post"]).optional().describe("how client_id and client_secret reach the token endpoint: HTTP Basic (default) or form fields"),
+    // auth_type oauth2, connected by a user: what /api/v1/oauth/{provider}/callback stored.
+    oauth: oauthConnection.optional().describe("set by the OAuth flow: the provider, the tokens (redacted) and their expiry"),
   })
   .superRefine((cfg, ctx) => {
     checkBaseUrl(cfg.base_url, ctx);
+    checkOAuth2(cfg, ctx);
     const need = (field: "auth_token" | "api_key_value" | "username" | "password") => {
       if (cfg[field] === undefined || (field !== "password" && cfg[field] === "")) {
         ctx.addIssue({ code: "custom", path: [field], message: `${field} is required with auth_type ${cfg.auth_type}` });
@@ -70,8 +125,8 @@ export const restApiConfigSchema = z
     if (cfg.auth_type === "basic") (["username", "password"] as const).forEach(need);
     if (cfg.auth_type === "api_key") need("api_key_value");
     if (cfg.auth_type === undefined) {
-      const given = (["auth_token", "api_key_value", "password"] as const).find((field) => cfg[field] !== undefined);
-      if (given) ctx.addIssue({ code: "custom", path: ["auth_type"], message: `auth_type is required when ${given} is given (bearer, basic or api_key)` });
+      const given = (["auth_token", "api_key_value", "password", "client_secret"] as const).find((field) => cfg[field] !== undefined);
+      if (given) ctx.addIssue({ code: "custom", path: ["auth_type"], message: `auth_type is required when ${given} is given (bearer, basic, api_key or oauth2)` });
     }
     for (const name of Object.keys(cfg.headers ?? {})) {
       if (credentialHeader.test(name)) {

@@ -1,18 +1,20 @@
 // Connector use cases: create, read, list, update, delete, and re-wrapping every envelope under
 // the primary key. The connection config exists in clear only inside these calls.
 import type { EnvelopeCodec } from "../crypto/envelope.js";
-import { ConflictError, ValidationError } from "../errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { ConnectionTester, ConnectionTestResult } from "../pull/connectionTest.js";
 import type { Scheduler } from "../schedule/contract.js";
 import { ConnectionFailedError, VersionConflictError } from "./errors.js";
 import { newId } from "../store/ids.js";
 import type { Page } from "../store/cursor.js";
 import { isObject, parseWith, requireObject, requireSound } from "../validation.js";
+import { asSent, canonicalize, parsedAsSent } from "./aliases.js";
 import { keepRedactedSecrets, redactConfig } from "./redaction.js";
 import type { ConnectorFilter, ConnectorRepository } from "./repository.js";
 import { connectorSchemas, patchableFields, type ConnectorInput } from "./schemas.js";
 import { mergePatch, parseType, pickSettings, settingsOf } from "./settings.js";
-import type { ConnectionConfig, ConnectorItem, ConnectorType, ConnectorView } from "./types.js";
+import { spaceOf } from "./spaces.js";
+import type { Actor, ConnectionConfig, ConnectorItem, ConnectorType, ConnectorView } from "./types.js";
 
 /** Tries of a PATCH that keeps losing to concurrent writes before it answers 409. */
 const UPDATE_ATTEMPTS = 25;
@@ -20,9 +22,23 @@ const MAX_RETRY_DELAY_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A space-scoped route's slug: a connector of another space is not found there. */
+export interface ConnectorScope {
+  space?: string;
+}
+
 export function toView(item: ConnectorItem): ConnectorView {
   const { tenant: _t, version: _v, envelope: _e, config_redacted, watermark: _w, id, name, connector_type, ...rest } = item;
-  const view = { id, name, connector_type, ...rest, connection_config: config_redacted };
+  const view: ConnectorView = {
+    id, name, connector_type, ...rest,
+    space: spaceOf(item),
+    source_system_id: item.source_system_id ?? null,
+    is_active: item.status !== "disabled",
+    created_by: item.created_by ?? null,
+    disabled_by: item.disabled_by ?? null,
+    last_sync: item.last_sync ?? null,
+    connection_config: config_redacted,
+  };
   if (connector_type !== "dbt") return view;
   const { collection: _c, record_type: _r, query: _q, name_column: _n, id_column: _i, batch_size: _b, parallelism: _p, schedule: _s, timezone: _z, last_pull_at: _l, ...dbt } = view;
   return dbt as ConnectorView;
@@ -70,10 +86,18 @@ export class ConnectorService {
     return parseWith(connectorSchemas[type], body) as ConnectorInput;
   }
 
-  async create(tenant: string, body: unknown): Promise<ConnectorView> {
+  /** `options.space`: the path's space (a body naming another is refused); `actor`: the key creating it. */
+  async create(tenant: string, body: unknown, options: { actor?: Actor; space?: string } = {}): Promise<ConnectorView> {
     const object = requireObject(body);
     requireSound(object);
-    const input = this.parse(object);
+    const { body: canonical, sent } = canonicalize(object);
+    if (options.space !== undefined) {
+      if (canonical.space !== undefined && canonical.space !== options.space) {
+        throw new ValidationError(`space must be the path's space (${options.space}) or left out`, "space");
+      }
+      canonical.space = options.space;
+    }
+    const input = parsedAsSent(sent, () => this.parse(canonical));
     const id = newId("conn");
     const config = input.connection_config as ConnectionConfig;
     const test = "test_connection" in input && input.test_connection ? await this.testOrFail(input.connector_type, config) : undefined;
@@ -88,8 +112,11 @@ export class ConnectorService {
       watermark: null,
       disabled_at: null,
       disabled_reason: null,
+      disabled_by: null,
+      last_sync: null,
       last_tested_at: test?.tested_at ?? null,
       last_test_status: test?.status ?? null,
+      created_by: options.actor ?? null,
       created_at: at,
       updated_at: at,
       version: 1,
@@ -120,13 +147,32 @@ export class ConnectorService {
     await this.testLog?.save(tenant, id, result);
   }
 
-  async get(tenant: string, id: string): Promise<ConnectorView> {
-    return toView(await this.repository.get(tenant, id));
+  async get(tenant: string, id: string, scope: ConnectorScope = {}): Promise<ConnectorView> {
+    return toView(await this.scoped(tenant, id, scope));
+  }
+
+  /** The stored connector, when it is in the scope's space (404 otherwise, as for another tenant's). */
+  private async scoped(tenant: string, id: string, scope: ConnectorScope): Promise<ConnectorItem> {
+    const item = await this.repository.get(tenant, id);
+    if (scope.space !== undefined && spaceOf(item) !== scope.space) throw new NotFoundError("connector", id);
+    return item;
   }
 
   async list(tenant: string, filter: ConnectorFilter): Promise<Page<ConnectorView>> {
     const page = await this.repository.list(tenant, filter);
     return { items: page.items.map(toView), next_cursor: page.next_cursor };
+  }
+
+  /** Every connector of a space (Qarion's list is the whole space, not a page). */
+  async listSpace(tenant: string, space: string): Promise<ConnectorView[]> {
+    const views: ConnectorView[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.repository.list(tenant, { space, limit: 100, cursor });
+      views.push(...page.items.map(toView));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return views;
   }
 
   /** The connector with its decrypted connection config, for sources; never for responses. */
@@ -137,14 +183,46 @@ export class ConnectorService {
   }
 
   /**
+   * Writes refreshed OAuth tokens into the stored config's `oauth` block, also while a pull runs
+   * (it refreshes them); settings, state and updated_at stay. Only a config still holding
+   * `grantKey` is written: false when the connector was connected anew or changed auth meanwhile.
+   */
+  async storeOAuthTokens(tenant: string, id: string, grantKey: string, tokens: Record<string, unknown>): Promise<boolean> {
+    const context = { tenant, connector_id: id };
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.repository.get(tenant, id);
+      const config = await this.envelopes.open<ConnectionConfig>(stored.envelope, context);
+      if (!isObject(config.oauth) || config.oauth.grant_key !== grantKey) return false;
+      const next = { ...config, oauth: { ...config.oauth, ...tokens } };
+      const item = { ...stored, envelope: await this.envelopes.seal(next, context), config_redacted: redactConfig(next) as ConnectionConfig };
+      try {
+        await this.repository.updateSettings(item, stored.version, { allowRunning: true });
+        return true;
+      } catch (error) {
+        if (!(error instanceof VersionConflictError) || attempt >= UPDATE_ATTEMPTS) throw error;
+        await sleep(Math.random() * Math.min(MAX_RETRY_DELAY_MS, 2 ** attempt));
+      }
+    }
+  }
+
+  /**
    * Applies a PATCH. Concurrent edits of one connector serialise: each attempt reads the item,
    * applies the patch to it and writes conditioned on the version it read; an attempt that lost
    * to another write reads again and retries (at most UPDATE_ATTEMPTS times), so every edit lands
    * and, field by field, the last one wins.
    */
-  async update(tenant: string, id: string, body: unknown): Promise<ConnectorView> {
-    const patch = requireObject(body);
-    requireSound(patch);
+  async update(tenant: string, id: string, body: unknown, scope: ConnectorScope = {}): Promise<ConnectorView> {
+    const object = requireObject(body);
+    requireSound(object);
+    const { body: patch, sent } = canonicalize(object);
+    try {
+      return await this.applyPatch(tenant, id, patch, scope);
+    } catch (error) {
+      throw asSent(error, sent);
+    }
+  }
+
+  private async applyPatch(tenant: string, id: string, patch: Record<string, unknown>, scope: ConnectorScope): Promise<ConnectorView> {
     const unknown = Object.keys(patch).find((key) => key !== "connector_type" && !(patchableFields as readonly string[]).includes(key));
     if (unknown) throw new ValidationError(`${unknown} is not a known field`, unknown);
     if (patch.connection_config !== undefined && !isObject(patch.connection_config)) {
@@ -153,7 +231,7 @@ export class ConnectorService {
     const tested = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       const stored = await this.repository.get(tenant, id);
-      const next = await this.patched(stored, patch, tested);
+      const next = await this.patched(stored, patch, tested, scope);
       let updated: ConnectorItem;
       try {
         updated = await this.repository.updateSettings(next, stored.version);
@@ -168,10 +246,15 @@ export class ConnectorService {
   }
 
   /** The item `patch` makes of `stored`, validated whole; `tested` holds the configs already tested in this request. */
-  private async patched(stored: ConnectorItem, patch: Record<string, unknown>, tested: Set<string>): Promise<ConnectorItem> {
+  private async patched(stored: ConnectorItem, patch: Record<string, unknown>, tested: Set<string>, scope: ConnectorScope): Promise<ConnectorItem> {
     const { tenant, id } = stored;
+    if (scope.space !== undefined && spaceOf(stored) !== scope.space) throw new NotFoundError("connector", id);
     if (patch.connector_type !== undefined && patch.connector_type !== stored.connector_type) {
       throw new ValidationError("connector_type cannot be changed; create a new connector instead", "connector_type");
+    }
+    // Sync history and space-scoped routes go by the space a connector was made in.
+    if (patch.space !== undefined && patch.space !== spaceOf(stored)) {
+      throw new ValidationError("space cannot be changed; create the connector in the other space instead", "space");
     }
     if (stored.status === "running" && (await this.pullIsLive(tenant, id))) {
       throw new ConflictError("cannot update a connector while its pull is running; retry when it has finished");
@@ -209,7 +292,9 @@ export class ConnectorService {
     return next;
   }
 
-  async delete(tenant: string, id: string, options: { force: boolean }): Promise<void> {
+  async delete(tenant: string, id: string, options: { force: boolean } & ConnectorScope): Promise<void> {
+    // The space never changes, so checking it first cannot race with the delete.
+    if (options.space !== undefined) await this.scoped(tenant, id, options);
     try {
       await this.repository.remove(tenant, id, options);
     } catch (error) {
@@ -222,7 +307,7 @@ export class ConnectorService {
   }
 
   /** Pauses the connector: pulls are refused (409) and its schedule is paused. */
-  async disable(tenant: string, id: string, body: unknown): Promise<ConnectorView> {
+  async disable(tenant: string, id: string, body: unknown, actor?: Actor): Promise<ConnectorView> {
     const input = body === undefined ? {} : requireObject(body);
     const extra = Object.keys(input).find((key) => key !== "reason");
     if (extra) throw new ValidationError(`${extra} is not a known field`, extra);
@@ -236,7 +321,7 @@ export class ConnectorService {
       await this.repository.setState(
         tenant,
         id,
-        { status: "disabled", disabled_at: this.now().toISOString(), disabled_reason: (input.reason as string | undefined) ?? null },
+        { status: "disabled", disabled_at: this.now().toISOString(), disabled_reason: (input.reason as string | undefined) ?? null, disabled_by: actor ?? null },
         { unlessRunning: true },
       );
     }
@@ -249,7 +334,7 @@ export class ConnectorService {
   async enable(tenant: string, id: string): Promise<ConnectorView> {
     const stored = await this.repository.get(tenant, id);
     if (stored.status === "disabled") {
-      await this.repository.setState(tenant, id, { status: "active", disabled_at: null, disabled_reason: null });
+      await this.repository.setState(tenant, id, { status: "active", disabled_at: null, disabled_reason: null, disabled_by: null });
     }
     const enabled = await this.repository.get(tenant, id);
     await this.syncSchedule(enabled);

@@ -9,6 +9,7 @@ import { apiKeyRoutes } from "./routes/apiKeys.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { connectorRoutes } from "./routes/connectors.js";
 import { ingestRoutes } from "./routes/ingest.js";
+import { oauthCallbackRoutes, oauthRoutes } from "./routes/oauth.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { recordRoutes } from "./routes/records.js";
 import { schemaRoutes } from "./routes/schemas.js";
@@ -16,7 +17,7 @@ import { webhookRoutes } from "./routes/webhooks.js";
 import type { AppEnv } from "./types.js";
 
 /**
- * The route groups, one Lambda each in AWS (`functions/`): connectors (CRUD, types, API keys),
+ * The route groups, one Lambda each in AWS (`functions/`): connectors (CRUD, types, API keys, OAuth),
  * pulls (pull now, test, runs), records (read back), ingest (batch, stream, schemas,
  * ingestions), webhooks (signed pushes), catalog (sync, catalog, dbt manifests, health).
  */
@@ -43,10 +44,15 @@ export function createApp(services: Services, groups: RouteGroup[] = allRouteGro
 
   app.get("/health", (c) => c.json({ status: "ok" }));
 
+  // The OAuth callback comes from the user's browser, sent back by the provider: no API key, its
+  // single-use state authenticates it. Registered before the authenticated group, it answers first.
+  if (groups.includes("connectors")) app.route("/api/v1", oauthCallbackRoutes(services.oauth));
+
   const api = new Hono<AppEnv>();
   api.use(authenticate(services.apiKeys));
   api.use(roleByMethod());
-  if (groups.includes("connectors")) api.route("/", connectorRoutes(services.connectors));
+  if (groups.includes("connectors")) api.route("/", connectorRoutes(services));
+  if (groups.includes("connectors")) api.route("/", oauthRoutes(services.oauth));
   if (groups.includes("apiKeys")) api.route("/", apiKeyRoutes(services.apiKeys));
   if (groups.includes("pulls")) api.route("/", pullRoutes(services));
   if (groups.includes("records")) api.route("/", recordRoutes(services.records));

@@ -2,6 +2,7 @@
 // this object; nothing below lib/runtime reads process.env.
 import path from "node:path";
 import { ConfigurationError } from "../errors.js";
+import { parseOAuthProviders, type OAuthProviders } from "../oauth/providers.js";
 import { DEFAULT_RECORD_SHARDS } from "../records/shards.js";
 
 export type RuntimeKind = "local" | "aws";
@@ -54,6 +55,10 @@ export interface Config {
   webhookRequireTimestamp: boolean;
   /** How long a received webhook delivery is remembered, so a copy of it is not applied again. */
   webhookReplayRetentionSeconds: number;
+  /** OAUTH_PROVIDERS: the OAuth 2.0 providers users may connect REST API connectors through (holds client secrets: never logged). */
+  oauthProviders: OAuthProviders;
+  /** How long an authorization request's `state` may wait for its callback. */
+  oauthStateTtlSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -124,6 +129,8 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     webhookSecret: nonEmpty(env.WEBHOOK_SECRET),
     webhookRequireTimestamp: boolFrom(env, "WEBHOOK_REQUIRE_TIMESTAMP", false),
     webhookReplayRetentionSeconds: intFrom(env, "WEBHOOK_REPLAY_RETENTION_SECONDS", 7 * 86_400, 600, 365 * 86_400),
+    oauthProviders: parseOAuthProviders(env.OAUTH_PROVIDERS),
+    oauthStateTtlSeconds: intFrom(env, "OAUTH_STATE_TTL_SECONDS", 600, 30, 3600),
   };
   // Only the local runtime may fall back to a generated key file; a deployed service without
   // KMS and without a key ring would write envelopes nobody can open after a restart.

@@ -30,6 +30,7 @@ import type { RecordStore } from "../records/contract.js";
 import { DynamoRecordStore } from "../records/dynamodb.js";
 import { LeaseLock } from "../store/leaseLock.js";
 import { createDocumentClient } from "../store/client.js";
+import { createOAuth, installOAuthGrants, type OAuthService } from "../oauth/index.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 
@@ -52,6 +53,8 @@ export interface Services {
   webhookSecrets: WebhookSecrets;
   webhookDeliveries: WebhookDeliveries;
   catalog: CatalogServices;
+  /** OAuth 2.0 connections of REST API connectors (authorize, callback, refresh). */
+  oauth: OAuthService;
 }
 
 /** KMS when a key id is configured, else the local ring from CONNECTOR_ENCRYPTION_KEY (or the local key file). */
@@ -114,6 +117,12 @@ export function createServices(input: {
     limits: { maxRecords: config.ingestMaxRecords, streamBatchSize: config.ingestStreamBatchSize, streamMaxInFlight: config.ingestStreamMaxInFlight },
   });
   const webhookSecrets = new WebhookSecrets(db, table, new EnvelopeCodec(input.keyProvider), config.webhookSecret);
+  const oauth = createOAuth({
+    db, table, providers: config.oauthProviders, stateTtlSeconds: config.oauthStateTtlSeconds, connectors, connectorRepository, logger,
+    apiKeys: new ApiKeyRepository(db, table, input.keyEnvironment),
+  });
+  // The REST source renews authorization-code tokens through this process's services.
+  installOAuthGrants(oauth.renewal);
   const catalog = createCatalogServices({ db, table, connectors, connectorRepository, runs, tests, leases, logger, sampleSize: config.catalogSampleSize });
   return {
     config,
@@ -134,5 +143,6 @@ export function createServices(input: {
     webhookSecrets,
     webhookDeliveries: new WebhookDeliveries(db, table, config.webhookReplayRetentionSeconds),
     catalog,
+    oauth: oauth.service,
   };
 }

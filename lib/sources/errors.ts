@@ -12,6 +12,8 @@ export const sourceErrorTypes = [
   "query_error",
   /** An HTTP API answered with a failing status (REST sources); the status is the error's code. */
   "http_error",
+  /** The OAuth provider refused the connector's refresh token (invalid_grant): it must be connected again. */
+  "credentials_expired",
 ] as const;
 export type SourceErrorType = (typeof sourceErrorTypes)[number];
 

@@ -7,7 +7,8 @@ import { ValidationError } from "../errors.js";
 import { parseWith } from "../validation.js";
 import { EPOCH, watermarkOf, type CatalogEntry, type CheckResult, type DiscoverOptions, type ReadParams, type Row, type Source } from "./contract.js";
 import { SourceError } from "./errors.js";
-import { RestApiClient, type JsonPage } from "./restApiHttp.js";
+import { tokenSourceFor, type TokenSource } from "./restApiAuth.js";
+import { DEFAULT_RETRY, RestApiClient, type JsonPage } from "./restApiHttp.js";
 import { paginatorFor } from "./restApiPaginators.js";
 import { kindOf, pathOf, valueAt } from "./restApiSelectors.js";
 
@@ -49,6 +50,8 @@ export class RestApiSource implements Source {
   private readonly parsed: { config: RestApiConfig } | { error: SourceError };
   /** Aborts whatever is in flight when the source closes. */
   private readonly closing = new AbortController();
+  /** auth_type oauth2: one token for the life of this source (a pull, a test), renewed as it nears expiry. */
+  private tokens: TokenSource | undefined;
 
   constructor(
     config: ConnectionConfig,
@@ -65,7 +68,8 @@ export class RestApiSource implements Source {
 
   private client(): RestApiClient {
     if ("error" in this.parsed) throw this.parsed.error;
-    return new RestApiClient(this.parsed.config);
+    this.tokens ??= tokenSourceFor(this.parsed.config);
+    return new RestApiClient(this.parsed.config, DEFAULT_RETRY, this.tokens);
   }
 
   private query(text: string | null | undefined): RestApiQuery {

@@ -1,12 +1,14 @@
-// The REST source's HTTP client, on Node's fetch: auth headers, a timeout per request, redirects
-// followed only within base_url's origin (credentials never go to another host), 429/503 waiting
-// out Retry-After, other 5xx and network failures retried with backoff, and every failure typed
-// and scrubbed of the connector's secrets before it leaves.
+// The REST source's HTTP client, on Node's fetch: auth headers (or OAuth bearer tokens from a
+// TokenSource, renewed once on a 401), a timeout per request, redirects followed only within
+// base_url's origin (credentials never go to another host), 429/503 waiting out Retry-After,
+// other 5xx and network failures retried with backoff, and every failure typed and scrubbed of
+// the connector's secrets before it leaves.
 import { Buffer } from "node:buffer";
 import { setTimeout as sleep } from "node:timers/promises";
 import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import { DEFAULT_API_KEY_HEADER, DEFAULT_TIMEOUT_SECONDS, type RestApiConfig } from "../connectors/restApiSchema.js";
 import { classifyNetworkError, SourceError } from "./errors.js";
+import type { TokenSource } from "./restApiAuth.js";
 
 export interface RetryPolicy {
   /** Tries of one request, the first included. */
@@ -72,6 +74,8 @@ export class RestApiClient {
   constructor(
     private readonly config: RestApiConfig,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    /** auth_type oauth2: where each request's bearer token comes from. */
+    private readonly tokens?: TokenSource,
   ) {
     this.origin = new URL(config.base_url).origin;
     this.timeoutMs = (config.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
@@ -95,7 +99,7 @@ export class RestApiClient {
   }
 
   private fail(type: SourceError["type"], message: string, code?: string, cause?: unknown): SourceError {
-    return new SourceError(type, scrubSecrets(message, this.secrets), code, { cause });
+    return new SourceError(type, scrubSecrets(message, [...this.secrets, ...(this.tokens?.secrets() ?? [])]), code, { cause });
   }
 
   /** A thrown fetch or body-read failure, typed; the caller's own abort passes through as is. */
@@ -113,11 +117,23 @@ export class RestApiClient {
     return this.fail(type, `cannot reach ${url.host} for ${where(url)}: ${reason}`, typeof code === "string" ? code : undefined, error);
   }
 
-  /** One request and its redirects within the origin; the response body is left unread. */
+  /**
+   * One request and its redirects within the origin; the response body is left unread. With a
+   * token source, a 401 is asked again once with a new token (it may have been revoked early).
+   */
   private async send(url: URL, signal: AbortSignal): Promise<{ response: Response; url: URL }> {
     let current = url;
-    for (let hop = 0; ; hop++) {
-      const response = await fetch(current, { method: "GET", headers: this.headers, redirect: "manual", signal });
+    let renewed = false;
+    for (let hop = 0; ; ) {
+      const token = await this.tokens?.token(signal);
+      const headers = token === undefined ? this.headers : { ...this.headers, authorization: `Bearer ${token}` };
+      const response = await fetch(current, { method: "GET", headers, redirect: "manual", signal });
+      if (response.status === 401 && token !== undefined && !renewed) {
+        await response.body?.cancel().catch(() => undefined);
+        this.tokens!.refused(token);
+        renewed = true;
+        continue;
+      }
       const location = response.headers.get("location");
       if (response.status < 300 || response.status >= 400 || location === null) return { response, url: current };
       await response.body?.cancel().catch(() => undefined);
@@ -125,7 +141,7 @@ export class RestApiClient {
       if (next.origin !== this.origin) {
         throw this.fail("http_error", `${where(current)} redirected to another host (${next.host}); it is not followed, so the credentials stay with ${new URL(this.origin).host}`, String(response.status));
       }
-      if (hop >= MAX_REDIRECTS) throw this.fail("http_error", `${where(url)} redirected more than ${MAX_REDIRECTS} times`, String(response.status));
+      if (hop++ >= MAX_REDIRECTS) throw this.fail("http_error", `${where(url)} redirected more than ${MAX_REDIRECTS} times`, String(response.status));
       current = next;
     }
   }

@@ -237,7 +237,7 @@ describe("validation", () => {
   });
 
   it.each([
-    ["connection_config.auth_type", () => open({ auth_type: "oauth2" }), /oauth2 is not yet supported/],
+    ["connection_config.auth_type", () => open({ auth_type: "oauth2" }), /oauth2 needs token_url, client_id and client_secret/],
     ["connection_config.auth_token", () => open({ auth_type: "bearer" }), /auth_token is required with auth_type bearer/],
     ["connection_config.auth_type", () => open({ auth_token: "x-token-value" }), /auth_type is required when auth_token is given/],
     ["connection_config.base_url", () => ({ base_url: "ftp://example.com" }), /http:\/\/ or https:\/\//],

@@ -142,7 +142,9 @@ describe("SluiceStack", () => {
     const keyId = logicalId("EnvelopeKey", "AWS::KMS::Key");
     const kms = (fn: FunctionName) => statementsOf(fn).filter((s) => actions([s]).some((a) => a.startsWith("kms:")));
     expect(actions(kms("ConnectorsFunction")).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
-    expect(actions(kms("PullWorkerFunction"))).toEqual(["kms:Decrypt"]);
+    // The worker writes refreshed OAuth tokens back into connector envelopes, never webhook secrets.
+    expect(actions(kms("PullWorkerFunction")).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(kms("PullWorkerFunction")[0]!.Condition).toEqual({ StringNotEquals: { "kms:EncryptionContext:connector_id": "webhook-secret" } });
     expect(kms("PullFunction")).toEqual([]);
     expect(kms("IngestFunction")).toEqual([]);
     const webhook = kms("WebhookFunction");
