@@ -86,6 +86,29 @@ export class CatalogEntryRepository {
     return present.length;
   }
 
+  /** How many of the connector's entries are present (not removed): its product count. */
+  async countLive(tenant: string, connectorId: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI1,
+          KeyConditionExpression: "gsi1pk = :pk",
+          FilterExpression: "#removed = :no",
+          ExpressionAttributeNames: { "#removed": "removed" },
+          ExpressionAttributeValues: { ":pk": byConnector(tenant, connectorId), ":no": false },
+          Select: "COUNT",
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   /** The tenant's discovered tables and views still present: what dbt entries link to. */
   async discoveredRelations(tenant: string): Promise<CatalogItem[]> {
     return this.drain({

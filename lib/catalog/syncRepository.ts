@@ -5,6 +5,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type
 import { NotFoundError } from "../errors.js";
 import { isConditionalCheckFailed } from "../store/client.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
+import { DEFAULT_SPACE } from "../connectors/spaces.js";
 import { GSI1, withoutStorage } from "../store/tables.js";
 import type { SyncRecord } from "./types.js";
 
@@ -55,15 +56,30 @@ export class SyncRepository {
     return strip(Item);
   }
 
-  /** Newest first, the tenant's or one connector's, with the total count of that history. */
-  async list(tenant: string, filter: { connectorId?: string; limit: number; cursor?: string }): Promise<Page<SyncRecord> & { total: number }> {
+  /**
+   * Newest first, the tenant's, one connector's, or one space's, with the total count of that
+   * history. Records made before spaces have none stored: they are the default space's.
+   */
+  async list(tenant: string, filter: { connectorId?: string; space?: string; limit: number; cursor?: string }): Promise<Page<SyncRecord> & { total: number }> {
     const query: Omit<QueryCommandInput, "TableName"> = filter.connectorId
       ? { IndexName: GSI1, KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": byConnector(tenant, filter.connectorId) } }
       : { KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)", ExpressionAttributeValues: { ":pk": partition(tenant), ":prefix": PREFIX } };
-    const start = decodePageCursor(filter.cursor, { pk: partition(tenant), prefix: PREFIX, ...(filter.connectorId ? { gsi1pk: byConnector(tenant, filter.connectorId) } : {}) });
-    const page = await this.db.send(
-      new QueryCommand({ TableName: this.table, ...query, ScanIndexForward: false, Limit: filter.limit, ExclusiveStartKey: start }),
-    );
+    if (filter.space !== undefined) {
+      query.FilterExpression = filter.space === DEFAULT_SPACE ? "attribute_not_exists(#space) OR #space = :space" : "#space = :space";
+      query.ExpressionAttributeNames = { "#space": "space" };
+      query.ExpressionAttributeValues = { ...query.ExpressionAttributeValues, ":space": filter.space };
+    }
+    const items: SyncRecord[] = [];
+    let start: Record<string, unknown> | undefined = decodePageCursor(filter.cursor, { pk: partition(tenant), prefix: PREFIX, ...(filter.connectorId ? { gsi1pk: byConnector(tenant, filter.connectorId) } : {}) });
+    // Limit counts evaluated items: asking for what is still missing keeps LastEvaluatedKey an
+    // exact resume point when the space filter drops some.
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.table, ...query, ScanIndexForward: false, Limit: filter.limit - items.length, ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []).map(strip));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length < filter.limit);
     let total = 0;
     let counting: Record<string, unknown> | undefined;
     do {
@@ -71,6 +87,6 @@ export class SyncRepository {
       total += counted.Count ?? 0;
       counting = counted.LastEvaluatedKey;
     } while (counting);
-    return { items: (page.Items ?? []).map(strip), next_cursor: encodeCursor(page.LastEvaluatedKey), total };
+    return { items, next_cursor: encodeCursor(start), total };
   }
 }

@@ -5,6 +5,7 @@ import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import { NoConnectionError } from "../connectors/errors.js";
 import type { ConnectorRepository } from "../connectors/repository.js";
 import type { ConnectorService } from "../connectors/service.js";
+import { spaceOf } from "../connectors/spaces.js";
 import type { ConnectorItem } from "../connectors/types.js";
 import type { Job, ResumeSyncEvent } from "../dispatch/contract.js";
 import { ConflictError, NotFoundError } from "../errors.js";
@@ -155,7 +156,7 @@ export class CatalogSync {
       throw error;
     }
     const record: SyncRecord = {
-      id, tenant: connector.tenant, connector_id: connector.id, connector_name: connector.name, kind, status: "running",
+      id, tenant: connector.tenant, connector_id: connector.id, connector_name: connector.name, space: spaceOf(connector), kind, status: "running",
       products_created: 0, products_updated: 0, products_removed: 0, products_unchanged: 0,
       started_at: this.now().toISOString(), completed_at: null, error: null,
     };
@@ -189,8 +190,11 @@ export class CatalogSync {
       const result = reconcile({ tenant, connectorId: connector_id }, existing, found, now);
       await this.deps.entries.putAll(result.writes);
       await this.unlessDeleted(tenant, connector_id, now);
+      const completedAt = this.now().toISOString();
+      // The connector's last_sync, written while the lease is held (deleted meanwhile: nothing to mark).
+      await this.deps.connectorRepository.setState(tenant, connector_id, { last_sync: completedAt }).catch(() => undefined);
       record = {
-        ...record, status: "completed", completed_at: this.now().toISOString(),
+        ...record, status: "completed", completed_at: completedAt,
         products_created: result.created, products_updated: result.updated, products_removed: result.removed, products_unchanged: result.unchanged,
       };
     } catch (error) {

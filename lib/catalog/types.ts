@@ -71,6 +71,8 @@ export interface SyncRecord {
   tenant: string;
   connector_id: string;
   connector_name: string;
+  /** The connector's space (absent on records made before spaces: the default space). */
+  space?: string;
   kind: SyncKind;
   status: SyncStatus;
   products_created: number;

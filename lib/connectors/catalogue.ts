@@ -1,6 +1,8 @@
 // The connector-types catalogue (GET /connector-types): what can be created, with each type's
-// config JSON Schema generated from the same zod schemas that validate requests.
+// config JSON Schema generated from the same zod schemas that validate requests, and the
+// other names (Querri's, Qarion's) a body may use for fields and types.
 import { z } from "zod";
+import { typeAliases } from "./aliases.js";
 import { connectionConfigSchemas } from "./schemas.js";
 import { connectorTypes, type ConnectorType } from "./types.js";
 
@@ -57,6 +59,8 @@ const info: Record<ConnectorType, TypeInfo> = {
 
 export interface ConnectorTypeEntry extends TypeInfo {
   type: ConnectorType;
+  /** Other names a body may give the type (`postgres`). */
+  aliases: string[];
   config_schema: unknown;
 }
 
@@ -66,6 +70,7 @@ export function connectorTypeCatalogue(): ConnectorTypeEntry[] {
   cached ??= connectorTypes.map((type) => ({
     type,
     ...info[type],
+    aliases: Object.keys(typeAliases).filter((alias) => typeAliases[alias] === type),
     config_schema: z.toJSONSchema(connectionConfigSchemas[type], { io: "input" }),
   }));
   return cached;

@@ -6,6 +6,7 @@ import { isConditionalCheckFailed } from "../store/client.js";
 import { VersionConflictError } from "./errors.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { ConnectorItem, ConnectorStatus, ConnectorType } from "./types.js";
+import { DEFAULT_SPACE } from "./spaces.js";
 import { withoutStorage } from "../store/tables.js";
 
 const partition = (tenant: string) => `TENANT#${tenant}`;
@@ -13,15 +14,17 @@ const partition = (tenant: string) => `TENANT#${tenant}`;
 // What callers set through the API; everything else on the item is state.
 const settingsFields = [
   "name", "collection", "record_type", "query", "name_column", "id_column", "batch_size", "parallelism",
-  "schedule", "timezone", "description", "envelope", "config_redacted", "updated_at",
+  "schedule", "timezone", "description", "envelope", "config_redacted", "updated_at", "space", "source_system_id",
 ] as const;
 type StateField =
-  | "status" | "last_error" | "last_pull_at" | "watermark" | "disabled_at" | "disabled_reason" | "last_tested_at" | "last_test_status" | "last_scheduled_at";
+  | "status" | "last_error" | "last_pull_at" | "watermark" | "disabled_at" | "disabled_reason" | "disabled_by" | "last_tested_at" | "last_test_status"
+  | "last_scheduled_at" | "last_sync";
 const sortKey = (id: string) => `CONNECTOR#${id}`;
 
 export interface ConnectorFilter {
   type?: ConnectorType;
   status?: ConnectorStatus;
+  space?: string;
   limit: number;
   cursor?: string;
 }
@@ -62,6 +65,8 @@ export class ConnectorRepository {
     const names: Record<string, string> = { "#version": "version" };
     const sets = ["#version = :next"];
     for (const field of settingsFields) {
+      // A field an item made before it existed does not have stays absent (read as its default).
+      if (item[field] === undefined) continue;
       names[`#${field}`] = field;
       values[`:${field}`] = item[field];
       sets.push(`#${field} = :${field}`);
@@ -164,6 +169,12 @@ export class ConnectorRepository {
       conditions.push("#status = :status");
       names["#status"] = "status";
       values[":status"] = filter.status;
+    }
+    if (filter.space) {
+      // Connectors made before spaces have none stored: they are the default space's.
+      conditions.push(filter.space === DEFAULT_SPACE ? "(attribute_not_exists(#space) OR #space = :space)" : "#space = :space");
+      names["#space"] = "space";
+      values[":space"] = filter.space;
     }
     const items: ConnectorItem[] = [];
     let start: Record<string, unknown> | undefined = decodePageCursor(filter.cursor, { pk: partition(tenant), prefix: sortKey("") });

@@ -4,16 +4,21 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { validateCron } from "../schedule/cron.js";
 import { isValidTimeZone } from "../schedule/timezone.js";
+import { missingPullTarget } from "./pullTarget.js";
 import { checkRestApiQuery, restApiConfigSchema } from "./restApiSchema.js";
+import { DEFAULT_SPACE, spaceSchema } from "./spaces.js";
 import type { ConnectorType, SourceType } from "./types.js";
 
 const port = z.number().int().min(1).max(65535);
 /** Querri's default for `max_connections`. */
 export const DEFAULT_MAX_CONNECTIONS = 5;
 export const MAX_PARALLELISM = 16;
+// Querri's performance settings. Sluice keeps no pool: a connection lives for one pull, test or
+// sync, so the idle timeout bounds how long the server keeps a connection that sits idle in it.
 const timeouts = {
   connection_timeout_seconds: z.number().int().min(1).max(300).optional().describe("connect timeout (default 10)"),
   statement_timeout_seconds: z.number().int().min(1).max(86_400).optional().describe("per-statement timeout (default 300)"),
+  idle_timeout_seconds: z.number().int().min(1).max(3_600).optional().describe("how long an open connection may sit idle before it is closed"),
   max_connections: z.number().int().min(1).max(64).optional().describe(`connections a pull may hold open at once; bounds parallelism (default ${DEFAULT_MAX_CONNECTIONS})`),
 };
 export const sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
@@ -95,7 +100,8 @@ function sqlConfig(schemes: readonly string[], extra: Record<string, z.ZodType>)
         const mixed = (["host", "port", "database", "username", "user", "password"] as const).find((k) => cfg[k] !== undefined);
         if (mixed) ctx.addIssue({ code: "custom", path: [mixed], message: "use either dsn or discrete host/port/database/user fields, not both" });
       } else {
-        requireFields(cfg, ["host", "database", "username|user"], ctx, "when no dsn is given");
+        // No user is required: a catalog-only connector may get its credentials later (PATCH).
+        requireFields(cfg, ["host", "database"], ctx, "when no dsn is given");
       }
       if (cfg.username !== undefined && cfg.user !== undefined) {
         ctx.addIssue({ code: "custom", path: ["user"], message: "give username or user, not both" });
@@ -158,12 +164,21 @@ const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "use 1-128 characters of letters, digits, _ . and -, starting with a letter or digit");
 
+/** Fields every connector has, whatever its type. */
+const sharedFields = {
+  name: z.string().trim().min(1).max(200),
+  space: spaceSchema.default(DEFAULT_SPACE),
+  source_system_id: identifier.nullable().optional().describe("Qarion's linked source system, kept as given"),
+  description: z.string().max(2000).nullable().optional(),
+};
+
 function settingsFields(type: SourceType) {
   return {
-    name: z.string().trim().min(1).max(200),
+    ...sharedFields,
     connector_type: z.literal(type),
-    collection: identifier,
-    record_type: identifier,
+    // Optional: a catalog-only connector (metadata sync, tests, health) pulls nothing.
+    collection: identifier.nullable().optional(),
+    record_type: identifier.nullable().optional(),
     connection_config: connectionConfigSchemas[type],
     query: z.string().min(1).max(100_000).nullable().optional(),
     name_column: z.string().min(1).max(128).default("name"),
@@ -172,13 +187,22 @@ function settingsFields(type: SourceType) {
     parallelism: z.number().int().min(1).max(MAX_PARALLELISM).default(1).describe("key-range partitions a pull reads at once, each over its own connection (at most max_connections)"),
     schedule: z.string().nullable().optional().describe("5-field cron: minute hour day-of-month month day-of-week"),
     timezone: z.string().default("UTC").describe("IANA time zone of the schedule"),
-    description: z.string().max(2000).nullable().optional(),
     test_connection: z.boolean().optional(),
   };
 }
 
+interface CheckedSettings {
+  schedule?: string | null;
+  timezone: string;
+  collection?: string | null;
+  record_type?: string | null;
+  query?: string | null;
+  parallelism: number;
+  connection_config: Record<string, unknown> & { max_connections?: number };
+}
+
 function checkSettings(type: SourceType) {
-  return (body: { schedule?: string | null; timezone: string; query?: string | null; parallelism: number; connection_config: Record<string, unknown> & { max_connections?: number } }, ctx: Ctx) => {
+  return (body: CheckedSettings, ctx: Ctx) => {
     const connections = body.connection_config.max_connections ?? DEFAULT_MAX_CONNECTIONS;
     if (body.parallelism > connections) {
       ctx.addIssue({ code: "custom", path: ["parallelism"], message: `parallelism ${body.parallelism} is more than connection_config.max_connections (${connections}); raise max_connections or lower parallelism` });
@@ -186,6 +210,8 @@ function checkSettings(type: SourceType) {
     if (body.schedule !== undefined && body.schedule !== null) {
       const reason = validateCron(body.schedule);
       if (reason) ctx.addIssue({ code: "custom", path: ["schedule"], message: `schedule is not a valid 5-field cron expression: ${reason}` });
+      const missing = missingPullTarget({ ...body, connector_type: type });
+      if (missing) ctx.addIssue({ code: "custom", path: [missing.field], message: `a scheduled connector pulls, so it needs a ${missing.what}; set it or leave schedule out` });
     }
     if (!isValidTimeZone(body.timezone)) {
       ctx.addIssue({ code: "custom", path: ["timezone"], message: `timezone ${JSON.stringify(body.timezone)} is not an IANA time zone` });
@@ -210,13 +236,12 @@ function connectorSchema<T extends SourceType>(type: T) {
 }
 
 /** The fields a dbt connector has: no collection, query or schedule, since it pulls nothing. */
-export const dbtFields = ["name", "connector_type", "connection_config", "description"] as const;
+export const dbtFields = ["name", "connector_type", "connection_config", "description", "space", "source_system_id"] as const;
 
 const dbtConnector = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  ...sharedFields,
   connector_type: z.literal("dbt"),
   connection_config: dbtConfig.default({}),
-  description: z.string().max(2000).nullable().optional(),
 });
 
 export const connectorSchemas = {
@@ -235,5 +260,5 @@ export type ConnectorInput = SourceConnectorInput | DbtConnectorInput;
 /** Top-level fields a PATCH may carry (connector_type cannot change). */
 export const patchableFields = [
   "name", "collection", "record_type", "connection_config", "query", "name_column", "id_column",
-  "batch_size", "parallelism", "schedule", "timezone", "description", "test_connection",
+  "batch_size", "parallelism", "schedule", "timezone", "description", "test_connection", "space", "source_system_id",
 ] as const;

@@ -15,34 +15,15 @@ import { connectorSchemas, patchableFields, type ConnectorInput } from "./schema
 import { mergePatch, parseType, pickSettings, settingsOf } from "./settings.js";
 import { spaceOf } from "./spaces.js";
 import type { Actor, ConnectionConfig, ConnectorItem, ConnectorType, ConnectorView } from "./types.js";
+import { toView, type ConnectorScope } from "./view.js";
+
+export type { ConnectorScope } from "./view.js";
 
 /** Tries of a PATCH that keeps losing to concurrent writes before it answers 409. */
 const UPDATE_ATTEMPTS = 25;
 const MAX_RETRY_DELAY_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A space-scoped route's slug: a connector of another space is not found there. */
-export interface ConnectorScope {
-  space?: string;
-}
-
-export function toView(item: ConnectorItem): ConnectorView {
-  const { tenant: _t, version: _v, envelope: _e, config_redacted, watermark: _w, id, name, connector_type, ...rest } = item;
-  const view: ConnectorView = {
-    id, name, connector_type, ...rest,
-    space: spaceOf(item),
-    source_system_id: item.source_system_id ?? null,
-    is_active: item.status !== "disabled",
-    created_by: item.created_by ?? null,
-    disabled_by: item.disabled_by ?? null,
-    last_sync: item.last_sync ?? null,
-    connection_config: config_redacted,
-  };
-  if (connector_type !== "dbt") return view;
-  const { collection: _c, record_type: _r, query: _q, name_column: _n, id_column: _i, batch_size: _b, parallelism: _p, schedule: _s, timezone: _z, last_pull_at: _l, ...dbt } = view;
-  return dbt as ConnectorView;
-}
 
 export interface ConnectorServiceDeps {
   repository: ConnectorRepository;

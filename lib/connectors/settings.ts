@@ -6,6 +6,7 @@ import { dbtFields, patchableFields, type ConnectorInput } from "./schemas.js";
 import { connectorTypes, type ConnectorSettings, type ConnectorType } from "./types.js";
 
 export function parseType(value: unknown): ConnectorType {
+  // Aliases (Qarion's `postgres`) are mapped before this runs: see aliases.ts.
   if (value === undefined) throw new ValidationError("connector_type is required", "connector_type");
   if (typeof value === "string" && (connectorTypes as readonly string[]).includes(value)) return value as ConnectorType;
   // Only a short string is quoted back: any other value could be of any size.
@@ -28,15 +29,17 @@ export function settingsOf(input: ConnectorInput): ConnectorSettings {
   if (input.connector_type === "dbt") {
     // A dbt connector pulls nothing: the pull settings keep their defaults and stay hidden.
     return {
-      name: input.name, connector_type: "dbt", collection: null, record_type: null, query: null, name_column: "name",
+      name: input.name, connector_type: "dbt", space: input.space, source_system_id: input.source_system_id ?? null, collection: null, record_type: null, query: null, name_column: "name",
       id_column: "id", batch_size: 1000, parallelism: 1, schedule: null, timezone: "UTC", description: input.description ?? null,
     };
   }
   return {
     name: input.name,
     connector_type: input.connector_type,
-    collection: input.collection,
-    record_type: input.record_type,
+    space: input.space,
+    source_system_id: input.source_system_id ?? null,
+    collection: input.collection ?? null,
+    record_type: input.record_type ?? null,
     query: input.query ?? null,
     name_column: input.name_column,
     id_column: input.id_column,

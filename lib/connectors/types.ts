@@ -13,11 +13,28 @@ export type ConnectorStatus = (typeof connectorStatuses)[number];
 
 export type ConnectionConfig = Record<string, unknown>;
 
+/** The API key that did something (created, disabled): its id and name. */
+export interface Actor {
+  key_id: string;
+  name: string | null;
+}
+
+/** What the calling key may do with a connector, from its role. */
+export interface ConnectorPermissions {
+  can_edit: boolean;
+  can_delete: boolean;
+  can_share: boolean;
+}
+
 /** What a caller sets on a connector (validated create body, without the secret config). */
 export interface ConnectorSettings {
   name: string;
   connector_type: ConnectorType;
-  /** Null on a dbt connector, which pulls nothing. */
+  /** The space (slug) the connector belongs to; absent on connectors made before spaces: `default`. */
+  space?: string;
+  /** Qarion's linked source system, kept as given. */
+  source_system_id?: string | null;
+  /** Null on a catalog-only connector (and a dbt one), which pulls nothing until it is set. */
   collection: string | null;
   record_type: string | null;
   query: string | null;
@@ -42,10 +59,15 @@ export interface ConnectorItem extends ConnectorSettings {
   watermark: string | null;
   disabled_at: string | null;
   disabled_reason: string | null;
+  disabled_by?: Actor | null;
+  /** When the last metadata sync or manifest import completed. */
+  last_sync?: string | null;
   last_tested_at: string | null;
   last_test_status: "success" | "failed" | null;
   /** The last schedule slot the in-process scheduler fired. */
   last_scheduled_at?: string | null;
+  /** Absent on connectors made before it was kept. */
+  created_by?: Actor | null;
   created_at: string;
   updated_at: string;
   /** Optimistic-concurrency counter: every write is conditioned on the version it read. */
@@ -57,6 +79,13 @@ export interface ConnectorItem extends ConnectorSettings {
 
 /** A connector as the API shows it. */
 export type ConnectorView = Omit<ConnectorItem, "tenant" | "version" | "envelope" | "config_redacted" | "watermark"> & {
+  space: string;
+  source_system_id: string | null;
+  /** Not disabled (Qarion's flag). */
+  is_active: boolean;
+  created_by: Actor | null;
+  disabled_by: Actor | null;
+  last_sync: string | null;
   connection_config: ConnectionConfig;
   /** Only on a create with `test_connection: true`. */
   test_results?: { latency_ms: number; version: string };

@@ -8,6 +8,7 @@ import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import type { ConnectorRepository } from "../connectors/repository.js";
 import type { ConnectorService } from "../connectors/service.js";
 import { NoConnectionError } from "../connectors/errors.js";
+import { missingPullField } from "../connectors/pullTarget.js";
 import type { ConnectionConfig, ConnectorItem } from "../connectors/types.js";
 import type { Dispatcher, Job, ResumePullEvent } from "../dispatch/contract.js";
 import { InProcessDispatcher } from "../dispatch/inProcess.js";
@@ -130,9 +131,9 @@ export class PullRunner {
     const connector = await this.deps.connectorRepository.get(tenant, connectorId);
     if (connector.connector_type === "dbt") throw new NoConnectionError("pull from");
     if (connector.status === "disabled") throw new ConflictError("the connector is disabled; enable it to pull");
-    if (!connector.query && connector.connector_type !== "mongodb") {
-      throw new ValidationError("the connector has no query to pull with; set one with PATCH", "query");
-    }
+    // A catalog-only connector (no collection, record type or query yet) pulls once PATCH sets them.
+    const missing = missingPullField({ ...connector, connection_config: connector.config_redacted });
+    if (missing) throw new ValidationError(`the connector has no ${missing.what}; set ${missing.field} with PATCH to pull`, missing.field);
     const interrupted = await this.takeInterrupted(tenant, connectorId, false);
     if (interrupted) return interrupted;
     const runId = newId("run");

@@ -91,6 +91,8 @@ export interface Source {
 export interface SourceOptions {
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** `idle_timeout_seconds`: how long a connection may sit idle, where the driver has such a timeout. */
+  idleTimeoutMs?: number;
 }
 
 export const EPOCH = new Date("1970-01-01T00:00:00.000Z");

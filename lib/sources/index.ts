@@ -12,6 +12,7 @@ export function sourceOptions(config: ConnectionConfig): SourceOptions {
   return {
     connectTimeoutMs: seconds(config.connection_timeout_seconds, DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000,
     statementTimeoutMs: seconds(config.statement_timeout_seconds, DEFAULT_STATEMENT_TIMEOUT_SECONDS) * 1000,
+    ...(typeof config.idle_timeout_seconds === "number" && config.idle_timeout_seconds > 0 ? { idleTimeoutMs: config.idle_timeout_seconds * 1000 } : {}),
   };
 }
 

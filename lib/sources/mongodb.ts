@@ -175,6 +175,8 @@ export class MongoSource implements Source {
     const options: MongoClientOptions = {
       serverSelectionTimeoutMS: this.options.connectTimeoutMs,
       connectTimeoutMS: this.options.connectTimeoutMs,
+      // The pool closes a connection idle longer than idle_timeout_seconds.
+      ...(this.options.idleTimeoutMs ? { maxIdleTimeMS: this.options.idleTimeoutMs } : {}),
       appName: "sluice",
     };
     if (typeof c.auth_source === "string") options.authSource = c.auth_source;

@@ -126,6 +126,9 @@ export class PostgresSource implements Source {
       // Enforced by the server. Not pg's client-side query_timeout: its timer is never cleared
       // for a cursor, and would hold the client (and the process) long after the pull.
       statement_timeout: this.options.statementTimeoutMs,
+      // Enforced by the server (9.6+): a session left idle inside a transaction (a cursor held open
+      // between batches) is closed after idle_timeout_seconds.
+      ...(this.options.idleTimeoutMs ? { idle_in_transaction_session_timeout: this.options.idleTimeoutMs } : {}),
       application_name: "sluice",
       types,
     };

@@ -221,7 +221,8 @@ describe("validation: 400 validation_error naming the field, nothing stored", ()
     ["unknown type", { ...base, connector_type: "oracle" }, "connector_type"],
     ["missing type", { ...base, connector_type: undefined }, "connector_type"],
     ["missing name", { ...base, name: undefined }, "name"],
-    ["missing collection", { ...base, collection: undefined }, "collection"],
+    // Without a schedule, collection is optional: a catalog-only connector (see seedShapes.test.ts).
+    ["schedule without collection", { ...base, collection: undefined, schedule: "0 2 * * *" }, "collection"],
     ["missing connection_config", { ...base, connection_config: undefined }, "connection_config"],
     ["missing host without dsn", { ...base, connection_config: { database: "d", user: "u", password: "p" } }, "connection_config.host"],
     ["mysql missing database", { ...seeds.mysql, connection_config: { host: "h", user: "u", password: "p" } }, "connection_config.database"],

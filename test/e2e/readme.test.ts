@@ -36,6 +36,19 @@ it("every curl example in the README's API section works as written", async () =
   expect(output).toContain('"connection_config":{"dsn":"postgresql://user:***REDACTED***@db.internal:5432/products"}');
   expect(output).toContain('"error":"validation_error"');
   expect(output).toContain('"field":"connection_config.dsn"');
+  // Querri's and Qarion's shapes: aliases mapped, credentials merged and redacted, the space's list.
+  expect(output).toContain('"name":"Production Database","connector_type":"postgresql","space":"default"');
+  expect(output).toContain('"username":"querri_user","password":"***REDACTED***"');
+  expect(output).toContain('"idle_timeout_seconds":600,"max_connections":10}');
+  expect(output).toContain('"created_by":{"key_id":"key_');
+  expect(output).toContain('"name":"bootstrap owner key"}');
+  expect(output).toContain('"permissions":{"can_edit":true,"can_delete":true,"can_share":true}');
+  expect(output).toContain('[{"id":"conn_');
+  expect(output).toContain('"name":"Production PostgreSQL","connector_type":"postgresql","space":"marketing-analytics"');
+  expect(output).toContain('"config":{"host":"db.example.com","port":5432,"database":"analytics","username":"service_account","password":"***REDACTED***"}');
+  expect(output).toContain('"is_active":true');
+  expect(output).toContain('"product_count":0');
+  expect(output).not.toContain("service_pw_123");
   expect(output).toContain('"kind":"dbt_manifest","status":"completed","products_created":7');
   expect(output).toContain('"status":"unknown"'); // the dbt connector's health: no pulls, no tests
   // Push ingestion: the batch with one bad record, the stream's summary and dead letters, the webhooks.

@@ -18,7 +18,17 @@ export const fixtureBodies = {
 } as const;
 
 
-export const connectorSeeds = fc.constantFrom<Record<string, unknown>>(...Object.values(fixtureBodies).map((body) => ({ ...body, connection_config: { ...body.connection_config } })));
+// The same connectors in the seeds' other shapes: Querri's names, Qarion's credentials and `postgres`.
+const aliasBodies = [
+  { type: "postgresql", display_name: "fuzz querri", config: { host: "127.0.0.1", port: 9, database: "d", username: "u", password: "fuzz-querri-pw", connection_timeout_seconds: 1, idle_timeout_seconds: 600 } },
+  { name: "fuzz qarion", connector_type: "postgres", config: { host: "127.0.0.1", port: 9, database: "d", connection_timeout_seconds: 1 }, credentials: { username: "u", password: "fuzz-qarion-pw" }, source_system_id: "550e8400-e29b-41d4-a716-446655440000" },
+  { name: "fuzz qarion dbt", connector_type: "dbt", config: { project_name: "analytics" }, space: "fuzz-space" },
+];
+
+export const connectorSeeds = fc.constantFrom<Record<string, unknown>>(
+  ...Object.values(fixtureBodies).map((body) => ({ ...body, connection_config: { ...body.connection_config } })),
+  ...aliasBodies,
+);
 // Field values that stay valid are only those that cannot make a request wait (timeouts of 1 s).
 export const connectorFields = {
   connection_config: fc.oneof(
@@ -36,6 +46,13 @@ export const connectorFields = {
   test_connection: fc.constantFrom(true, "true", 1),
   collection: fc.oneof(scopeSegment.map(decodeURIComponentSafe), badValue),
   name: fc.oneof(oddString, hugeString, loneSurrogate, badValue),
+  // The seeds' other names (aliases.ts), alone or beside their canonical field, and the new settings.
+  type: fc.oneof(fc.constantFrom("postgres", "postgresql", "dbt", "snowflake"), badValue),
+  display_name: fc.oneof(oddString, badValue),
+  config: fc.oneof(badValue, fc.record({ host: fc.oneof(oddString, badValue), idle_timeout_seconds: fc.constantFrom(0, 1, 600, 3_601, "600") }, { requiredKeys: [] })),
+  credentials: fc.oneof(badValue, fc.record({ username: fc.oneof(oddString, badValue), password: badValue, token: badValue }, { requiredKeys: [] })),
+  space: fc.oneof(fc.constantFrom("default", "fuzz-space", "Bad Slug", "", "a".repeat(65)), oddString, badValue),
+  source_system_id: fc.oneof(fc.constantFrom("550e8400-e29b-41d4-a716-446655440000", null), oddString, badValue),
 };
 
 export const validPatches = fc.constantFrom<Record<string, unknown>>(
@@ -44,6 +61,9 @@ export const validPatches = fc.constantFrom<Record<string, unknown>>(
   { connection_config: { password: "***REDACTED***" } },
   { connection_config: { connection_timeout_seconds: 1 } },
   { description: "d", query: "SELECT 1" },
+  { display_name: "renamed", config: { connection_timeout_seconds: 1 } },
+  { credentials: { password: "***REDACTED***" } },
+  { collection: null, record_type: null, source_system_id: "550e8400-e29b-41d4-a716-446655440000" },
 );
 export const patchBodies = fc.oneof(validPatches, fc
   .record(
@@ -65,6 +85,12 @@ export const patchBodies = fc.oneof(validPatches, fc
       connector_type: connectorFields.connector_type,
       test_connection: connectorFields.test_connection,
       description: badValue,
+      type: connectorFields.type,
+      display_name: connectorFields.display_name,
+      config: connectorFields.config,
+      credentials: connectorFields.credentials,
+      space: connectorFields.space,
+      collection: fc.oneof(fc.constant(null), connectorFields.collection),
     },
     { requiredKeys: [] },
   )

@@ -151,6 +151,13 @@ export function idOf(pool: () => { own: string[]; other: string[] }): fc.Arbitra
   );
 }
 
+/** A space slug in a path: one the fixtures use (mostly), another valid one, or one that is not a slug. */
+export const slug = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom("default", "default", "fuzz-space", "marketing-analytics") },
+  { weight: 1, arbitrary: fc.constantFrom("Default", "a_b", "-x", "x-", "a".repeat(65), "%2e", "a%2Fb", "%ED%A0%80", "%00", "%C3%A9", "a%20b") },
+  { weight: 1, arbitrary: fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }).map(encodeURIComponent) },
+);
+
 export const scopeSegment = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom("fuzz", "fuzz", "fuzz", "other.c-1", "typed") },
   { weight: 1, arbitrary: fc.integer({ min: 129, max: 3_000 }).map((n) => "c".repeat(n)) },

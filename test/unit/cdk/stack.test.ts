@@ -114,6 +114,54 @@ describe("SluiceStack", () => {
     template.hasResourceProperties("AWS::ApiGatewayV2::Api", { Name: "sluice-test", CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://app.example.com"] }) });
   });
 
+  it("sends Qarion's space paths to the connectors function, and a pull to the pull function", () => {
+    // API Gateway picks the most specific route: a literal segment over {param}, both over {proxy+}.
+    const rank = (segment: string) => (segment.endsWith("+}") ? 0 : segment.startsWith("{") ? 1 : 2);
+    const matches = (routeKey: string, method: string, path: string) => {
+      const [routeMethod, routePath] = routeKey.split(" ") as [string, string];
+      if (routeMethod !== "ANY" && routeMethod !== method) return undefined;
+      const want = routePath.split("/");
+      const got = path.split("/");
+      const ranks: number[] = [];
+      for (let i = 0; i < want.length; i++) {
+        const segment = want[i]!;
+        if (segment.endsWith("+}")) return got.length > i ? [...ranks, 0] : undefined;
+        if (got[i] === undefined || (rank(segment) === 2 && segment !== got[i])) return undefined;
+        ranks.push(rank(segment));
+      }
+      return got.length === want.length ? ranks : undefined;
+    };
+    const target = (method: string, path: string) => {
+      const candidates = (Object.entries(ROUTES) as [keyof typeof ROUTES, readonly string[]][]).flatMap(([group, keys]) =>
+        keys.flatMap((key) => {
+          const ranks = matches(key, method, path);
+          return ranks ? [{ group, ranks: [...ranks, key.startsWith("ANY ") ? 0 : 1] }] : [];
+        }),
+      );
+      candidates.sort((a, b) => {
+        for (let i = 0; i < Math.max(a.ranks.length, b.ranks.length); i++) if ((a.ranks[i] ?? -1) !== (b.ranks[i] ?? -1)) return (b.ranks[i] ?? -1) - (a.ranks[i] ?? -1);
+        return 0;
+      });
+      return candidates[0]?.group;
+    };
+    const space = "/api/v1/catalog/spaces/marketing-analytics";
+    for (const [method, path] of [
+      ["GET", `${space}/connectors`],
+      ["POST", `${space}/connectors`],
+      ["GET", `${space}/connectors/conn_1`],
+      ["PATCH", `${space}/connectors/conn_1`],
+      ["DELETE", `${space}/connectors/conn_1`],
+      ["POST", `${space}/connectors/conn_1/sync`],
+      ["GET", `${space}/sync-history`],
+      ["POST", `${space}/connectors/conn_1/dbt-manifest`],
+      ["GET", "/api/v1/connectors"],
+    ] as const) {
+      expect(target(method, path), `${method} ${path}`).toBe("connectors");
+    }
+    expect(target("POST", "/api/v1/connectors/conn_1/pull")).toBe("pull");
+    expect(target("POST", "/api/v1/ingest/c/r/batch")).toBe("ingest");
+  });
+
   it("wires each function's environment to the tables, the key, the worker and the schedule group", () => {
     const env = (fn: FunctionName) => resources[logicalId(fn, "AWS::Lambda::Function")]!.Properties.Environment.Variables as Record<string, unknown>;
     const workerId = logicalId("PullWorkerFunction", "AWS::Lambda::Function");
