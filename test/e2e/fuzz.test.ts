@@ -21,7 +21,7 @@ import type { SqliteRecordStore } from "../../lib/records/sqlite.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { batchBody, connectorFields, connectorSeeds, fixtureBodies, manifestForm, manifestText, ndjsonBody, patchBodies, schemaBody, validPatches } from "./fuzz/bodies.js";
 import {
-  badValue, cursorValue, idOf, json, limit, mutated, oddString, optionalJson, query, route, scope,
+  badValue, cursorValue, idOf, json, limit, mutated, oddString, optionalJson, query, route, scope, slug,
   type Auth, type Body, type FuzzRequest, type Part,
 } from "./fuzz/generators.js";
 
@@ -70,7 +70,9 @@ async function createConnectors(key: string): Promise<Pick<Record<IdKind, string
   for (const [type, body] of Object.entries(fixtureBodies)) created[type] = (await call("POST", "/connectors", key, body)).id;
   const disabled = (await call("POST", "/connectors", key, { ...fixtureBodies.postgresql, name: "fuzz disabled" })).id;
   await call("POST", `/connectors/${disabled}/disable`, key, { reason: "fuzz" });
-  return { connector: [...Object.values(created), disabled], pullable: [created.postgresql!, created.mysql!, created.dbt!, disabled], dbt: [created.dbt!] };
+  // One in another space than the default, for the space routes to find or not.
+  const spaced = (await call("POST", "/catalog/spaces/fuzz-space/connectors", key, fixtureBodies.dbt)).id;
+  return { connector: [...Object.values(created), disabled, spaced], pullable: [created.postgresql!, created.mysql!, created.dbt!, disabled], dbt: [created.dbt!, spaced] };
 }
 
 /** One tenant's worth of resources of every kind, so ids of each exist to be aimed at. */
@@ -284,7 +286,7 @@ async function fuzz(name: string, index: number, requests: fc.Arbitrary<FuzzRequ
   current = name;
   await refreshFixtures();
   const ownIds = Object.values(fx.own).flat();
-  const takesId = /\{(?!collection|record_type)/.test(name);
+  const takesId = /\{(?!collection|record_type|slug)/.test(name);
   const aimed = fc.sample(requests, { seed: SEED + index, numRuns: 20 }).filter((r) => !takesId || ownIds.some((id) => r.path.includes(id)));
   const examples = aimed.flatMap(nastyVariants).slice(0, 12);
   const shown = requests.map((request) => Object.assign(request, { [fc.toStringMethod]: () => describeRequest(request) }));
@@ -300,7 +302,7 @@ async function fuzz(name: string, index: number, requests: fc.Arbitrary<FuzzRequ
 const routes: [string, () => fc.Arbitrary<FuzzRequest>][] = [
   ["GET /connector-types", () => route("GET", query({ x: oddString.map(encodeURIComponent) }).map((q) => ({ path: `/connector-types${q}` })))],
   ["POST /connectors", () => route("POST", json(mutated(connectorSeeds, connectorFields)).map((body) => ({ path: "/connectors", body })))],
-  ["GET /connectors", () => route("GET", query({ type: fc.oneof(fc.constantFrom("postgresql", "dbt", "oracle", ""), oddString.map(encodeURIComponent)), status: fc.constantFrom("active", "running", "nope"), include_available: fc.constantFrom("true", "false", "0", "yes"), limit, cursor: cursorValue }).map((q) => ({ path: `/connectors${q}` })))],
+  ["GET /connectors", () => route("GET", query({ type: fc.oneof(fc.constantFrom("postgresql", "postgres", "dbt", "oracle", ""), oddString.map(encodeURIComponent)), space: slug, status: fc.constantFrom("active", "running", "nope"), include_available: fc.constantFrom("true", "false", "0", "yes"), limit, cursor: cursorValue }).map((q) => ({ path: `/connectors${q}` })))],
   ["GET /connectors/{id}", () => route("GET", id("connector").map((i) => ({ path: `/connectors/${i}` })))],
   ["PATCH /connectors/{id}", () => route("PATCH", fc.record({ i: id("connector"), body: json(fc.oneof(mutated(validPatches, connectorFields), patchBodies)) }).map(({ i, body }) => ({ path: `/connectors/${i}`, body })))],
   ["DELETE /connectors/{id}", () => route("DELETE", fc.record({ i: id("connector"), q: query({ force: fc.constantFrom("true", "false", "yes", "") }) }).map(({ i, q }) => ({ path: `/connectors/${i}${q}` })))],
@@ -317,6 +319,15 @@ const routes: [string, () => fc.Arbitrary<FuzzRequest>][] = [
   ["GET /sync-history/{id}", () => route("GET", id("sync").map((i) => ({ path: `/sync-history/${i}` })))],
   ["GET /catalog", () => route("GET", query({ connector_id: id("connector"), q: fc.oneof(oddString.map(encodeURIComponent), fc.constant("q".repeat(201))), limit, cursor: cursorValue }).map((q) => ({ path: `/catalog${q}` })))],
   ["GET /catalog/{entry_id}", () => route("GET", id("entry").map((i) => ({ path: `/catalog/${i}` })))],
+  // Qarion's space routes: the same handlers, scoped to the slug's space.
+  ["GET /catalog/spaces/{slug}/connectors", () => route("GET", fc.record({ s: slug, q: query({ limit, cursor: cursorValue }) }).map(({ s, q }) => ({ path: `/catalog/spaces/${s}/connectors${q}` })))],
+  ["POST /catalog/spaces/{slug}/connectors", () => route("POST", fc.record({ s: slug, body: json(mutated(connectorSeeds, connectorFields)) }).map(({ s, body }) => ({ path: `/catalog/spaces/${s}/connectors`, body })))],
+  ["GET /catalog/spaces/{slug}/connectors/{id}", () => route("GET", fc.record({ s: slug, i: id("connector") }).map(({ s, i }) => ({ path: `/catalog/spaces/${s}/connectors/${i}` })))],
+  ["PATCH /catalog/spaces/{slug}/connectors/{id}", () => route("PATCH", fc.record({ s: slug, i: id("connector"), body: json(fc.oneof(mutated(validPatches, connectorFields), patchBodies)) }).map(({ s, i, body }) => ({ path: `/catalog/spaces/${s}/connectors/${i}`, body })))],
+  ["DELETE /catalog/spaces/{slug}/connectors/{id}", () => route("DELETE", fc.record({ s: slug, i: id("connector"), q: query({ force: fc.constantFrom("true", "false", "yes", "") }) }).map(({ s, i, q }) => ({ path: `/catalog/spaces/${s}/connectors/${i}${q}` })))],
+  ["POST /catalog/spaces/{slug}/connectors/{id}/sync", () => route("POST", fc.record({ s: slug, i: id("pullable") }).map(({ s, i }) => ({ path: `/catalog/spaces/${s}/connectors/${i}/sync` })))],
+  ["POST /catalog/spaces/{slug}/connectors/{id}/dbt-manifest", () => route("POST", fc.record({ s: slug, i: fc.oneof({ weight: 4, arbitrary: id("dbt") }, { weight: 1, arbitrary: id("connector") }), body: manifestForm }).map(({ s, i, body }) => ({ path: `/catalog/spaces/${s}/connectors/${i}/dbt-manifest`, body })))],
+  ["GET /catalog/spaces/{slug}/sync-history", () => route("GET", fc.record({ s: slug, q: query({ connector_id: id("connector"), limit, cursor: cursorValue }) }).map(({ s, q }) => ({ path: `/catalog/spaces/${s}/sync-history${q}` })))],
   ["POST /ingest/{collection}/{record_type}/batch", () => route("POST", fc.record({ s: scope, body: json(batchBody) }).map(({ s, body }) => ({ path: `/ingest/${s}/batch`, body })))],
   ["POST /ingest/{collection}/{record_type}/stream", () => route("POST", fc.record({ s: scope, body: ndjsonBody }).map(({ s, body }) => ({ path: `/ingest/${s}/stream`, body })))],
   ["GET /ingestions/{id}", () => route("GET", id("ingestion").map((i) => ({ path: `/ingestions/${i}` })))],
@@ -339,7 +350,7 @@ const routes: [string, () => fc.Arbitrary<FuzzRequest>][] = [
       route(
         fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"),
         fc.record({
-          p: fc.constantFrom("/nope", "/connectors/x/y/z", "/connector-types", "/api-keys", "/webhooks/secret", "/runs", "/records", "/", "", "/ingest/a/b/c", "/connectors//pull", "/%", "/catalog/spaces/x/connectors"),
+          p: fc.constantFrom("/nope", "/connectors/x/y/z", "/connector-types", "/api-keys", "/webhooks/secret", "/runs", "/records", "/", "", "/ingest/a/b/c", "/connectors//pull", "/%", "/catalog/spaces/x/nope", "/catalog/spaces/x/connectors/y/pull", "/catalog/spaces"),
           body: optionalJson(badValue),
         }).map(({ p, body }) => ({ path: p, body })),
       ),
@@ -352,7 +363,7 @@ describe("fuzzing every route: no 5xx, a JSON error for a 4xx, nothing stored by
   });
 
   it("covers every route the app serves", () => {
-    // 35 routes of lib/http/routes/* (each method and path once) plus the unknown-route case.
-    expect(new Set(routes.map(([name]) => name)).size).toBe(36);
+    // 43 routes of lib/http/routes/* (each method and path once) plus the unknown-route case.
+    expect(new Set(routes.map(([name]) => name)).size).toBe(44);
   });
 });
