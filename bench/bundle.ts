@@ -6,12 +6,18 @@ import { build } from "esbuild";
 
 const root = path.join(import.meta.dirname, "..");
 
-/** Bundles bench/<entry>.ts; returns the bundle's path (the caller removes it). */
-export async function bundleWorker(entry: string): Promise<string> {
-  const outfile = path.join(root, "node_modules", ".cache", "sluice-bench", `${entry}-${process.pid}.mjs`);
+/**
+ * Bundles bench/<entry>.ts; returns the bundle's path (the caller removes it). With `split`, what
+ * the entry imports with import() goes into chunks of its own, loaded only when a mode asks for
+ * it; the bundle is then in a directory of its own, which the caller removes.
+ */
+export async function bundleWorker(entry: string, options: { split?: boolean } = {}): Promise<string> {
+  const name = `${entry}-${process.pid}`;
+  const dir = path.join(root, "node_modules", ".cache", "sluice-bench");
+  const output = options.split ? { outdir: path.join(dir, name), splitting: true, entryNames: entry, outExtension: { ".js": ".mjs" } } : { outfile: path.join(dir, `${name}.mjs`) };
   await build({
     entryPoints: [path.join(root, "bench", `${entry}.ts`)],
-    outfile,
+    ...output,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -20,5 +26,5 @@ export async function bundleWorker(entry: string): Promise<string> {
     absWorkingDir: root,
     logLevel: "warning",
   });
-  return outfile;
+  return options.split ? path.join(dir, name, `${entry}.mjs`) : output.outfile!;
 }

@@ -3,9 +3,14 @@
 // read plus each row's content hash (canonical JSON of name + vertical_data, SHA-256), the
 // baseline for (b); (b) Sluice's source → normalise → hash pipeline into a null sink, broken down
 // into the source alone and source → normalise; (c) the full pull into the embedded SQLite
-// records store through the runner's path (PostgresSource.read → pump → mapRow → upsert), for
-// 10,000 rows and for all; (c2) an unchanged re-pull of all rows into the same file; and the
-// DynamoDB adapter on dynalite (reached over HTTP) for BENCH_DYNAMO_ROWS. Prints figures and ratios.
+// records store along the runner's path (PostgresSource.read → pump → mapRow and prepareBatch →
+// write, as lib/pull/partitionTask.ts; BENCH_READ_AHEAD sets pump's read-ahead depth), for
+// 10,000 rows and for all; (c2) an unchanged re-pull of all rows into the same file; the
+// DynamoDB adapter on dynalite (reached over HTTP) for BENCH_DYNAMO_ROWS; then all rows through
+// the real PullRunner (run record, partitions, a checkpoint per batch on dynalite's control
+// table, records into a fresh SQLite file): (c-runner) at parallelism 1, (d) at parallelism 2,
+// (e) in simulated worker invocations with a 30 s deadline and (e') with one short enough for at
+// least 5 continuations. Prints figures and ratios; a run not completed or not exact fails it.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -35,14 +40,17 @@ interface Result {
   uploaded?: number;
   duplicates?: number;
   stored?: number;
+  /** Runner modes: worker invocations the run took, and its partitions. */
+  invocations?: number;
+  partitions?: number;
 }
 
-async function measure(mode: string, dsn: string, limit: number, target = ""): Promise<Result> {
+async function measure(mode: string, dsn: string, limit: number, target = "", ...extra: string[]): Promise<Result> {
   // The same explicit heap for every mode: without one V8 grows its heap lazily with the
   // allocation rate, so peak RSS would track how long a process ran, not what it holds.
   // Lambda sizes the heap from the function's memory in the same way.
   const flags = FLAGS.split(" ").filter(Boolean);
-  const { stdout } = await run(process.execPath, [...flags, worker, mode, dsn, String(limit), target], {
+  const { stdout } = await run(process.execPath, [...flags, worker, mode, dsn, String(limit), target, ...extra], {
     maxBuffer: 1 << 20,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
@@ -58,7 +66,7 @@ function expectStored(label: string, r: Result, rows: number, repull: boolean): 
   }
 }
 
-const worker = await bundleWorker("pullWorker");
+const worker = await bundleWorker("pullWorker", { split: true });
 const server = await startPostgres();
 const storeDir = await mkdtemp(path.join(os.tmpdir(), "sluice-bench-"));
 // dynalite lives in this orchestrating process; the DynamoDB workers reach it over HTTP, as a
@@ -114,6 +122,19 @@ try {
   expectStored("(c2) unchanged re-pull", c2, ROWS, true);
   const d = await measure("dynamo", server.url, DYNAMO_ROWS, store.endpoint);
   expectStored("(c-dynamo) full pull into DynamoDB", d, DYNAMO_ROWS, false);
+  // Through the runner, each into a fresh file, the control plane on this process's dynalite.
+  const viaRunner = async (label: string, mode: string, setting: number) => {
+    const r = await measure(mode, server.url, ROWS, path.join(storeDir, `${mode}-${setting}.db`), store.endpoint, String(setting));
+    expectStored(label, r, ROWS, false);
+    return r;
+  };
+  const cr = await viaRunner("(c-runner) pull through the runner", "runner", 1);
+  const dp = await viaRunner("(d) pull through the runner, parallelism 2", "runner", 2);
+  if (dp.partitions !== 2) throw new Error(`(d) ran ${dp.partitions} partitions, not 2`);
+  const e = await viaRunner("(e) pull under a 30 s invocation deadline", "deadline", 30_000);
+  // Short enough for at least 5 invocations on this machine: a sixth of (c)'s time, at most 2 s.
+  const shortMs = Math.max(200, Math.min(2000, Math.floor((c.seconds * 1000) / 6 / 100) * 100));
+  const e2 = await viaRunner(`(e') pull under a ${shortMs} ms invocation deadline`, "deadline", shortMs);
 
   const line = (label: string, r: Result) =>
     `${label.padEnd(58)} ${r.rows.toLocaleString("en").padStart(10)} rows ${String(r.seconds).padStart(7)} s ${r.rows_per_second.toLocaleString("en").padStart(9)} rows/s  peak RSS ${String(r.peak_rss_mb).padStart(6)} MB`;
@@ -129,17 +150,26 @@ try {
   console.log(line("     full pull into SQLite, 10k rows", small) + counts(small));
   console.log(line("(c2) unchanged re-pull into the same SQLite file", c2) + counts(c2));
   console.log(line(`(c-dynamo) full pull into DynamoDB (dynalite), ${DYNAMO_ROWS >= 1000 ? `${DYNAMO_ROWS / 1000}k` : DYNAMO_ROWS} rows`, d) + counts(d));
+  console.log(line("(c-runner) through PullRunner, parallelism 1", cr) + counts(cr));
+  console.log(line("(d)  through PullRunner, parallelism 2", dp) + counts(dp));
+  console.log(line(`(e)  30 s invocation deadline, ${e.invocations} invocation(s)`, e) + counts(e));
+  console.log(line(`(e') ${shortMs / 1000} s invocation deadline, ${e2.invocations} invocations`, e2) + counts(e2));
   console.log("");
   console.log(`(b) / (b0) throughput: ${percent(b, b0)}   (target ≥ 80 %)`);
   console.log(`(b) / (a)  throughput: ${ratio(b)}   (old target ≥ 80 %; (b0) / (a) ${ratio(b0)}; source alone ${ratio(best.get("source")!)}, with normalise ${ratio(best.get("normalise")!)})`);
   console.log(`(c) / (a)  throughput: ${ratio(c)}   (target ≥ 25 %)`);
   console.log(`(c2) / (a) throughput: ${ratio(c2)}   (target ≥ 35 %)`);
   console.log(`(c-dynamo) / (a) throughput: ${ratio(d)}   (no target; ${DYNAMO_ROWS.toLocaleString("en")} rows, bounded by dynalite)`);
+  console.log(`(c-runner) / (c) throughput: ${percent(cr, c)}   (the runner's own cost: lease, run record, a checkpoint per batch)`);
+  console.log(`(d) / (c) throughput: ${percent(dp, c)}, (d) / (c-runner) ${percent(dp, cr)}; peak RSS ${dp.peak_rss_mb} MB`);
+  const times = (r: Result) => `${(r.seconds / c.seconds).toFixed(2)} × (c)`;
+  console.log(`(e) time: ${times(e)} in ${e.invocations} invocation(s)   (target ≤ 1.25 × (c))`);
+  console.log(`(e') time: ${times(e2)} in ${e2.invocations} invocations of ${shortMs} ms${e2.invocations! < 5 ? "   (FEWER THAN 5: too few rows for a deadline this long)" : ""}`);
   console.log(`peak RSS of the ${ROWS.toLocaleString("en")}-row pull: ${c.peak_rss_mb} MB   (target < 150 MB)`);
   console.log(`peak RSS ${ROWS.toLocaleString("en")} rows / 10k rows: ${(c.peak_rss_mb / small.peak_rss_mb).toFixed(2)} ×   (target ≤ 1.3 ×)`);
 } finally {
   await store.close();
-  await rm(worker, { force: true });
+  await rm(path.dirname(worker), { recursive: true, force: true });
   await server.stop();
   await rm(storeDir, { recursive: true, force: true });
 }

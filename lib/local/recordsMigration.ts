@@ -40,7 +40,7 @@ export async function migrateDynamoRecords(deps: MigrationDeps): Promise<Migrati
     return { copied: 0, total: Number(store.meta(COPIED) ?? 0) };
   }
   if (!(await tableExists(deps))) {
-    store.restore([], { [DONE]: new Date().toISOString(), [COPIED]: "0" });
+    await store.restore([], { [DONE]: new Date().toISOString(), [COPIED]: "0" });
     return { copied: 0, total: 0 };
   }
   const position = store.meta(POSITION);
@@ -53,7 +53,7 @@ export async function migrateDynamoRecords(deps: MigrationDeps): Promise<Migrati
     const records = (page.Items ?? []).flatMap(restoredOf);
     start = page.LastEvaluatedKey;
     if (copied === 0 && total === 0 && records.length > 0) logger.info("copying records from dynalite into records.db (first start of the SQLite data plane)");
-    const added = store.restore(records, {
+    const added = await store.restore(records, {
       [POSITION]: start ? JSON.stringify(start) : "",
       [COPIED]: String(total + records.length),
       ...(start ? {} : { [DONE]: new Date().toISOString() }),

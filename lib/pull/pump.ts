@@ -14,7 +14,10 @@ export interface PullStages<T> {
   check?(): void;
 }
 
-export const DEFAULT_READ_AHEAD = 2;
+// One: with the write off the main thread (SqliteRecordStore's writer) a batch is written while
+// the next is mapped, and a source keeps its own next read in flight (PostgreSQL's FETCH, the
+// drivers' stream buffers); a second batch read ahead measured no faster and held a batch more.
+export const DEFAULT_READ_AHEAD = 1;
 
 export async function pump<T>(batches: AsyncIterable<Row[]>, stages: PullStages<T>, depth = DEFAULT_READ_AHEAD): Promise<void> {
   let writing: Promise<void> | undefined;

@@ -2,12 +2,14 @@
 // data dir. WAL mode, so readers (the API, or `sqlite3` beside the service) never wait for a
 // pull's writes; one transaction per batch, so a crash leaves no half batch; and the content-hash
 // comparison inside the upsert statement, so an unchanged record costs a key lookup, not a write.
+// Writes run on a thread of their own (sqliteWriter.ts), reads on this thread's connection.
 // The table is plain SQL with the record's fields as columns, for anyone to open and query.
 import Database from "better-sqlite3";
 import { NotFoundError } from "../errors.js";
 import { decodePageCursor, encodeCursor, type Page } from "../store/cursor.js";
 import type { RecordStore } from "./contract.js";
-import { impossibleSourceId, prepareBatch, scopeKey, storedOrigin, validLimit, type PreparedBatch, type PreparedRecord } from "./prepare.js";
+import { impossibleSourceId, prepareBatch, scopeKey, storedOrigin, validLimit, type PreparedBatch } from "./prepare.js";
+import { READER_CACHE_KIB, SqliteWriter } from "./sqliteWriter.js";
 import type { ListOptions, RecordInput, RecordOrigin, RecordScope, StoredRecord, UpsertResult } from "./types.js";
 
 const SCHEMA_VERSION = 1;
@@ -60,10 +62,10 @@ export interface SqliteRecordStoreOptions {
 
 export class SqliteRecordStore implements RecordStore {
   readonly kind = "sqlite" as const;
+  /** The reading connection; the writer thread holds the writing one. */
   private readonly db: Database.Database;
-  private readonly statements: ReturnType<typeof prepareStatements>;
-  private readonly writeBatch: (scope: RecordScope, records: PreparedRecord[], origin: RecordOrigin, now: string) => number;
-  private readonly restoreBatch: (records: RestoredRecord[], meta: [string, string][]) => number;
+  private readonly statements: ReturnType<typeof prepareReads>;
+  private readonly writer: SqliteWriter;
 
   constructor(
     readonly file: string,
@@ -71,34 +73,20 @@ export class SqliteRecordStore implements RecordStore {
   ) {
     this.db = new Database(file);
     try {
+      // The file's mode and schema are set here, before the writer thread opens it.
       this.db.pragma("journal_mode = WAL");
-      // In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
-      // nothing committed; only a power cut can lose the last commits, never corrupt the file.
-      this.db.pragma("synchronous = NORMAL");
       this.db.pragma("busy_timeout = 5000");
+      this.db.pragma(`cache_size = -${READER_CACHE_KIB}`);
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      // From here on this connection only reads: every write goes through the thread, in order.
+      this.db.pragma("query_only = ON");
+      this.statements = prepareReads(this.db);
     } catch (error) {
       this.db.close();
       throw error;
     }
-    const statements = (this.statements = prepareStatements(this.db));
-    this.writeBatch = this.db.transaction((scope: RecordScope, records: PreparedRecord[], origin: RecordOrigin, now: string) => {
-      let written = 0;
-      const connector = origin.connector_id ?? null;
-      for (const r of records) {
-        written += statements.upsert.run(scope.tenant, scope.collection, scope.record_type, r.source_id, r.name, r.vertical_data, r.content_hash, origin.kind, origin.id, connector, now, now).changes;
-      }
-      return written;
-    });
-    this.restoreBatch = this.db.transaction((records: RestoredRecord[], meta: [string, string][]) => {
-      let written = 0;
-      for (const r of records) {
-        written += statements.restore.run(r.tenant, r.collection, r.record_type, r.source_id, r.name, r.vertical_data, r.content_hash, r.origin.kind, r.origin.id, r.origin.connector_id ?? null, r.created_at, r.updated_at).changes;
-      }
-      for (const [key, value] of meta) statements.setMeta.run(key, value);
-      return written;
-    });
+    this.writer = new SqliteWriter(file);
   }
 
   async upsert(scope: RecordScope, records: RecordInput[], origin: RecordOrigin): Promise<UpsertResult> {
@@ -109,7 +97,13 @@ export class SqliteRecordStore implements RecordStore {
   async write(scope: RecordScope, batch: PreparedBatch, origin: RecordOrigin): Promise<UpsertResult> {
     scopeKey(scope);
     const now = (this.options.now?.() ?? new Date()).toISOString();
-    const uploaded = this.writeBatch(scope, batch.latest, storedOrigin(origin), now);
+    const stored = storedOrigin(origin);
+    const uploaded = await this.writer.write({
+      scope: [scope.tenant, scope.collection, scope.record_type],
+      origin: [stored.kind, stored.id, stored.connector_id ?? null],
+      now,
+      records: batch.latest,
+    });
     return { uploaded, duplicates: batch.duplicates + batch.latest.length - uploaded };
   }
 
@@ -135,10 +129,10 @@ export class SqliteRecordStore implements RecordStore {
   /**
    * Copies records over as they were (migration from another store), keeping a record already
    * here, and sets the `meta` entries in the same transaction: a progress mark written with the
-   * page it marks, so an interrupted copy resumes where it stopped. Returns the records added.
+   * page it marks, so an interrupted copy resumes where it stopped. Resolves with the records added.
    */
-  restore(records: RestoredRecord[], meta: Record<string, string> = {}): number {
-    return this.restoreBatch(records, Object.entries(meta));
+  restore(records: RestoredRecord[], meta: Record<string, string> = {}): Promise<number> {
+    return this.writer.restore({ op: "restore", records, meta: Object.entries(meta) });
   }
 
   meta(key: string): string | undefined {
@@ -151,31 +145,20 @@ export class SqliteRecordStore implements RecordStore {
     return row.n;
   }
 
+  /** Finishes the writes already asked for, then stops the writer thread and closes both connections. */
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }
 
-function prepareStatements(db: Database.Database) {
-  const insert = `INSERT INTO records (tenant, collection, record_type, source_id, name, vertical_data, content_hash, origin_kind, origin_id, connector_id, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+function prepareReads(db: Database.Database) {
   return {
-    // created_at stays; an unchanged hash updates nothing, so `changes` is 0 for a duplicate —
-    // unless this same pull run stored it (a resumed run re-reading its last batch): that one
-    // counts as uploaded, as it did the first time.
-    upsert: db.prepare(`${insert}
-      ON CONFLICT (tenant, collection, record_type, source_id) DO UPDATE SET
-        name = excluded.name, vertical_data = excluded.vertical_data, content_hash = excluded.content_hash,
-        origin_kind = excluded.origin_kind, origin_id = excluded.origin_id, connector_id = excluded.connector_id,
-        updated_at = excluded.updated_at
-      WHERE records.content_hash <> excluded.content_hash OR (excluded.origin_kind = 'pull' AND records.origin_id = excluded.origin_id)`),
-    restore: db.prepare(`${insert} ON CONFLICT DO NOTHING`),
     get: db.prepare(`SELECT ${COLUMNS} FROM records WHERE tenant = ? AND collection = ? AND record_type = ? AND source_id = ?`),
     list: db.prepare(`SELECT ${COLUMNS} FROM records WHERE tenant = ? AND collection = ? AND record_type = ? AND source_id > ? ORDER BY source_id LIMIT ?`),
     countScope: db.prepare("SELECT count(*) AS n FROM records WHERE tenant = ? AND collection = ? AND record_type = ?"),
     countAll: db.prepare("SELECT count(*) AS n FROM records"),
     getMeta: db.prepare("SELECT value FROM sluice_meta WHERE key = ?"),
-    setMeta: db.prepare("INSERT INTO sluice_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
   };
 }
 
