@@ -2,7 +2,7 @@
 // top-level field moves into vertical_data), the checks the records store would refuse a whole
 // batch for, and the collection's schema. Failures become dead-letter entries, not errors.
 import { canonicalJson, canonicalRecord } from "../records/contentHash.js";
-import { HASH_KEY_PREFIX, MAX_RECORD_BYTES, MAX_SOURCE_ID_BYTES } from "../records/prepare.js";
+import { HASH_KEY_PREFIX, MAX_RECORD_BYTES, sourceIdProblem } from "../records/prepare.js";
 import type { RecordInput } from "../records/types.js";
 import { isObject } from "../validation.js";
 import type { RecordValidator } from "./schemaValidator.js";
@@ -49,9 +49,8 @@ function sourceIdOf(value: unknown): string | null | { error: string } {
   if (value === undefined || value === null) return null;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value !== "string" || value === "") return { error: "source_id must be a non-empty string when given" };
-  // A lone surrogate has no UTF-8 form: stored, it would become U+FFFD and merge distinct ids.
-  if (!value.isWellFormed()) return { error: "source_id is not valid Unicode (it holds a lone surrogate such as \\ud800); send it as valid UTF-16 / UTF-8" };
-  if (Buffer.byteLength(value) > MAX_SOURCE_ID_BYTES) return { error: `source_id is longer than ${MAX_SOURCE_ID_BYTES} bytes` };
+  const problem = sourceIdProblem(value);
+  if (problem) return { error: `source_id ${problem}` };
   return value;
 }
 

@@ -77,7 +77,18 @@ export function storedOrigin(origin: RecordOrigin): RecordOrigin {
 
 /** A source_id no stored record can have: reads of it are 404 without asking the store. */
 export function impossibleSourceId(sourceId: unknown): boolean {
-  return typeof sourceId !== "string" || sourceId === "" || Buffer.byteLength(sourceId) > MAX_SOURCE_ID_BYTES || !sourceId.isWellFormed();
+  return typeof sourceId !== "string" || sourceId === "" || sourceIdProblem(sourceId) !== undefined;
+}
+
+/**
+ * Why a non-empty source_id cannot be stored, or undefined: the one check behind the store's
+ * refusal, a push's dead-letter entry and a read's 404. A lone surrogate has no UTF-8 form (a
+ * store would write U+FFFD and merge distinct ids); over 1 KB is DynamoDB's sort-key limit.
+ */
+export function sourceIdProblem(sourceId: string): string | undefined {
+  if (!sourceId.isWellFormed()) return "is not valid Unicode (it holds a lone surrogate such as \\ud800)";
+  if (Buffer.byteLength(sourceId) > MAX_SOURCE_ID_BYTES) return `is longer than ${MAX_SOURCE_ID_BYTES} bytes`;
+  return undefined;
 }
 
 function prepare(record: RecordInput, index: number): PreparedRecord {
@@ -93,10 +104,8 @@ function prepare(record: RecordInput, index: number): PreparedRecord {
     if (typeof source_id !== "string" || source_id === "") {
       throw new ValidationError(`${at}.source_id must be a non-empty string when given`, `${at}.source_id`);
     }
-    if (!source_id.isWellFormed()) throw new ValidationError(`${at}.source_id is not valid Unicode (a lone surrogate)`, `${at}.source_id`);
-    if (Buffer.byteLength(source_id) > MAX_SOURCE_ID_BYTES) {
-      throw new ValidationError(`${at}.source_id is longer than ${MAX_SOURCE_ID_BYTES} bytes`, `${at}.source_id`);
-    }
+    const problem = sourceIdProblem(source_id);
+    if (problem) throw new ValidationError(`${at}.source_id ${problem}`, `${at}.source_id`);
   }
   if (vertical_data === null || typeof vertical_data !== "object" || Array.isArray(vertical_data)) {
     throw new ValidationError(`${at}.vertical_data must be an object`, `${at}.vertical_data`);
