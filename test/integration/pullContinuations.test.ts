@@ -1,4 +1,4 @@
-// AWS limits simulated: a worker whose invocations end after a fraction of a second forces a 100,000-row pull
+// AWS limits simulated: a worker whose invocations end after a few batches forces a 100,000-row pull
 // through many continuations, each resuming from the run's checkpoint. Afterwards the store equals
 // the source, the run is one run with exact counts, and with parallelism its partitions all ended.
 import { mkdtemp, rm } from "node:fs/promises";
@@ -85,7 +85,7 @@ async function pullOnce(s: Services, lambda: SimulatedLambda, connectorId: strin
 
 describe("a pull under a simulated worker deadline", () => {
   it.each([1, 3])("continues across invocations from its checkpoint (parallelism %i): the store is exact, the run is one run", async (parallelism) => {
-    const lambda = new SimulatedLambda(150);
+    const lambda = new SimulatedLambda({ batches: 6 });
     const s = services(lambda);
     const collection = `cont_${parallelism}`;
     const connector = await s.connectors.create("t1", {
@@ -118,7 +118,7 @@ describe("a pull under a simulated worker deadline", () => {
   });
 
   it("an unchanged full re-pull across continuations counts every row as a duplicate", async () => {
-    const lambda = new SimulatedLambda(200);
+    const lambda = new SimulatedLambda({ batches: 5 });
     const s = services(lambda);
     const connector = await s.connectors.create("t1", {
       name: "full", connector_type: "postgresql", collection: "cont_full", record_type: "item", connection_config: { dsn: server.url },
@@ -131,7 +131,7 @@ describe("a pull under a simulated worker deadline", () => {
   });
 
   it("a run that needs more invocations than PULL_MAX_INVOCATIONS fails clearly, its checkpoint kept", async () => {
-    const lambda = new SimulatedLambda(300);
+    const lambda = new SimulatedLambda({ batches: 10 });
     const s = services(lambda, { PULL_MAX_INVOCATIONS: "2" });
     const connector = await s.connectors.create("t1", {
       name: "capped", connector_type: "postgresql", collection: "cont_cap", record_type: "item", connection_config: { dsn: server.url },
