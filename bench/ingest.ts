@@ -26,7 +26,7 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const SMALL = 10_000;
 const BATCH = Number(process.env.INGEST_STREAM_BATCH_SIZE ?? 500);
 const FLAGS = (process.env.BENCH_WORKER_FLAGS ?? "--max-old-space-size=64 --max-semi-space-size=4").split(" ").filter(Boolean);
-const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const env: NodeJS.ProcessEnv = { ...process.env };
 // The service keeps its records where the local runtime does by default: SQLite in its data dir.
 delete env.RECORDS_STORE;
 delete env.RECORDS_TABLE;

@@ -52,7 +52,7 @@ async function measure(mode: string, dsn: string, limit: number, target = "", ..
   const flags = FLAGS.split(" ").filter(Boolean);
   const { stdout } = await run(process.execPath, [...flags, worker, mode, dsn, String(limit), target, ...extra], {
     maxBuffer: 1 << 20,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    env: process.env,
   });
   return JSON.parse(stdout.trim().split("\n").pop()!) as Result;
 }

@@ -27,7 +27,6 @@ const LIMIT = 1_000;
 const ITEM_BYTES = 1_000;
 const TABLE = "bench-records";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 if (process.argv[2] === "engine") {
   const server = await startDynalite();
   process.send!({ endpoint: server.endpoint });

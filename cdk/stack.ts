@@ -95,7 +95,6 @@ export class SluiceStack extends Stack {
       CONTROL_TABLE: control.tableName,
       RECORDS_TABLE: records.tableName,
       KMS_KEY_ID: envelopeKey.keyArn,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
     const fn = (name: string, entry: string, description: string, extra: Partial<Pick<ConstructorParameters<typeof SluiceFunction>[2], "memorySize" | "timeout" | "environment" | "functionName">> = {}) =>
       new SluiceFunction(this, name, {
