@@ -7,10 +7,11 @@
 // write, as lib/pull/partitionTask.ts; BENCH_READ_AHEAD sets pump's read-ahead depth), for
 // 10,000 rows and for all; (c2) an unchanged re-pull of all rows into the same file; the
 // DynamoDB adapter on dynalite (reached over HTTP) for BENCH_DYNAMO_ROWS; then all rows through
-// the real PullRunner (run record, partitions, a checkpoint per batch on dynalite's control
-// table, records into a fresh SQLite file): (c-runner) at parallelism 1, (d) at parallelism 2,
-// (e) in simulated worker invocations with a 30 s deadline and (e') with one short enough for at
-// least 5 continuations. Prints figures and ratios; a run not completed or not exact fails it.
+// the real PullRunner (run record, partitions, ordered reads, a checkpoint at most once a second
+// on dynalite's control table, records into a fresh SQLite file): (c-runner) at parallelism 1,
+// (d) at parallelism 2, (e) in simulated worker invocations with a 30 s deadline — (c) and these
+// alternate in BENCH_REPEAT rounds, best round each — and (e') with a deadline short enough for
+// at least 5 continuations. Prints figures and ratios; a run not completed or not exact fails it.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -115,26 +116,42 @@ try {
   // file the full pull of all rows left, so every record is a duplicate.
   const small = await measure("full", server.url, SMALL, path.join(storeDir, "small.db"));
   expectStored("(c) full pull, 10k rows", small, SMALL, false);
-  const bigFile = path.join(storeDir, "big.db");
-  const c = await measure("full", server.url, ROWS, bigFile);
-  expectStored("(c) full pull", c, ROWS, false);
-  const c2 = await measure("full", server.url, ROWS, bigFile);
-  expectStored("(c2) unchanged re-pull", c2, ROWS, true);
   const d = await measure("dynamo", server.url, DYNAMO_ROWS, store.endpoint);
   expectStored("(c-dynamo) full pull into DynamoDB", d, DYNAMO_ROWS, false);
-  // Through the runner, each into a fresh file, the control plane on this process's dynalite.
-  const viaRunner = async (label: string, mode: string, setting: number) => {
-    const r = await measure(mode, server.url, ROWS, path.join(storeDir, `${mode}-${setting}.db`), store.endpoint, String(setting));
-    expectStored(label, r, ROWS, false);
-    return r;
+  // The full pull and the runner modes alternate too, REPEAT rounds, best round each: (e) is a
+  // ratio against (c), and a round slowed by a busy moment must not decide it. Each writes a
+  // fresh file (removed after), the runner modes with the control plane on this process's dynalite.
+  const pulls = new Map<string, Result>();
+  const keepBest = (key: string, r: Result) => {
+    if (r.rows_per_second > (pulls.get(key)?.rows_per_second ?? 0)) pulls.set(key, r);
   };
-  const cr = await viaRunner("(c-runner) pull through the runner", "runner", 1);
-  const dp = await viaRunner("(d) pull through the runner, parallelism 2", "runner", 2);
-  if (dp.partitions !== 2) throw new Error(`(d) ran ${dp.partitions} partitions, not 2`);
-  const e = await viaRunner("(e) pull under a 30 s invocation deadline", "deadline", 30_000);
+  const bigFile = path.join(storeDir, "big.db");
+  for (let round = 0; round < REPEAT; round++) {
+    await rm(bigFile, { force: true });
+    const full = await measure("full", server.url, ROWS, bigFile);
+    expectStored("(c) full pull", full, ROWS, false);
+    keepBest("c", full);
+    for (const [key, label, mode, setting] of [
+      ["cr", "(c-runner) pull through the runner", "runner", 1],
+      ["dp", "(d) pull through the runner, parallelism 2", "runner", 2],
+      ["e", "(e) pull under a 30 s invocation deadline", "deadline", 30_000],
+    ] as const) {
+      const file = path.join(storeDir, `${key}.db`);
+      const r = await measure(mode, server.url, ROWS, file, store.endpoint, String(setting));
+      await rm(file, { force: true });
+      expectStored(label, r, ROWS, false);
+      if (key === "dp" && r.partitions !== 2) throw new Error(`(d) ran ${r.partitions} partitions, not 2`);
+      keepBest(key, r);
+    }
+  }
+  const [c, cr, dp, e] = (["c", "cr", "dp", "e"] as const).map((key) => pulls.get(key)!) as [Result, Result, Result, Result];
+  // The re-pull reads the same rows into the file the last full pull left: every record a duplicate.
+  const c2 = await measure("full", server.url, ROWS, bigFile);
+  expectStored("(c2) unchanged re-pull", c2, ROWS, true);
   // Short enough for at least 5 invocations on this machine: a sixth of (c)'s time, at most 2 s.
   const shortMs = Math.max(200, Math.min(2000, Math.floor((c.seconds * 1000) / 6 / 100) * 100));
-  const e2 = await viaRunner(`(e') pull under a ${shortMs} ms invocation deadline`, "deadline", shortMs);
+  const e2 = await measure("deadline", server.url, ROWS, path.join(storeDir, "e2.db"), store.endpoint, String(shortMs));
+  expectStored(`(e') pull under a ${shortMs} ms invocation deadline`, e2, ROWS, false);
 
   const line = (label: string, r: Result) =>
     `${label.padEnd(58)} ${r.rows.toLocaleString("en").padStart(10)} rows ${String(r.seconds).padStart(7)} s ${r.rows_per_second.toLocaleString("en").padStart(9)} rows/s  peak RSS ${String(r.peak_rss_mb).padStart(6)} MB`;
@@ -160,7 +177,7 @@ try {
   console.log(`(c) / (a)  throughput: ${ratio(c)}   (target ≥ 25 %)`);
   console.log(`(c2) / (a) throughput: ${ratio(c2)}   (target ≥ 35 %)`);
   console.log(`(c-dynamo) / (a) throughput: ${ratio(d)}   (no target; ${DYNAMO_ROWS.toLocaleString("en")} rows, bounded by dynalite)`);
-  console.log(`(c-runner) / (c) throughput: ${percent(cr, c)}   (the runner's own cost: lease, run record, a checkpoint per batch)`);
+  console.log(`(c-runner) / (c) throughput: ${percent(cr, c)}   (the runner's own cost: lease, run record, ordered reads, a checkpoint a second)`);
   console.log(`(d) / (c) throughput: ${percent(dp, c)}, (d) / (c-runner) ${percent(dp, cr)}; peak RSS ${dp.peak_rss_mb} MB`);
   const times = (r: Result) => `${(r.seconds / c.seconds).toFixed(2)} × (c)`;
   console.log(`(e) time: ${times(e)} in ${e.invocations} invocation(s)   (target ≤ 1.25 × (c))`);

@@ -27,6 +27,8 @@ export interface Checkpoint {
   position?: PartitionState["position"];
   counts: RunCounts;
   delta: RunCounts;
+  /** Batches stored since the previous checkpoint. */
+  chunks: number;
   claimedUntil: number;
 }
 
@@ -115,13 +117,13 @@ export class RunRepository {
   }
 
   /**
-   * After a batch is stored: the partition's position and counts, and the run's totals and
+   * After batches are stored: the partition's position and counts, and the run's totals and
    * chunks, in one conditional write, so the totals are always the sum of the partitions'.
    */
   async checkpoint(tenant: string, runId: string, p: string, token: string, at: Checkpoint): Promise<void> {
     const names: Record<string, string> = { "#status": "status", "#p": p };
-    const values: Record<string, unknown> = { ":token": token, ":running": "running", ":until": at.claimedUntil, ":one": 1 };
-    const sets = ["#parts.#p.claimed_until = :until", "#parts.#p.chunks_done = #parts.#p.chunks_done + :one", "chunks_done = chunks_done + :one"];
+    const values: Record<string, unknown> = { ":token": token, ":running": "running", ":until": at.claimedUntil, ":chunks": at.chunks };
+    const sets = ["#parts.#p.claimed_until = :until", "#parts.#p.chunks_done = #parts.#p.chunks_done + :chunks", "chunks_done = chunks_done + :chunks"];
     for (const count of RUN_COUNTS) {
       sets.push(`#parts.#p.${count} = :abs_${count}`, `${count} = ${count} + :d_${count}`);
       values[`:abs_${count}`] = at.counts[count];

@@ -38,9 +38,11 @@ export interface PullLimits {
   claimTtlMs: number;
   /** Pause before a failed partition is tried again, times the attempt. */
   retryDelayMs: number;
+  /** A partition saves its checkpoint at most this often (0: after every batch), and when it stops. */
+  checkpointIntervalMs: number;
 }
 
-export const DEFAULT_LIMITS: PullLimits = { maxInvocations: 100, deadlineMarginMs: 30_000, partitionAttempts: 3, claimTtlMs: 300_000, retryDelayMs: 1000 };
+export const DEFAULT_LIMITS: PullLimits = { maxInvocations: 100, deadlineMarginMs: 30_000, partitionAttempts: 3, claimTtlMs: 300_000, retryDelayMs: 1000, checkpointIntervalMs: 1000 };
 
 export interface PullRunnerDeps {
   connectors: ConnectorService;
@@ -370,6 +372,7 @@ export class PullRunner {
         checkpoint: (at) => this.deps.runs.checkpoint(run.tenant, run.run_id, p, token, { ...at, claimedUntil: claimUntil() }),
         deadline,
         marginMs: this.limits.deadlineMarginMs,
+        checkpointIntervalMs: this.limits.checkpointIntervalMs,
         check,
       });
     } finally {

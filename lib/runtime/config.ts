@@ -32,6 +32,8 @@ export interface Config {
   pullMaxInvocations: number;
   /** A pull stops at least this long before its invocation's deadline to continue in a new one. */
   pullDeadlineMarginMs: number;
+  /** At most this often a pull saves its checkpoint (0: after every batch); also when it stops. */
+  pullCheckpointIntervalMs: number;
   /** The longest `?wait=` a pull request is held for; behind API Gateway (30 s) the stack sets 25. */
   pullMaxWaitSeconds: number;
   /** Documents (MongoDB) or nodes and relationships (Neo4j) sampled per collection, label or type by a metadata sync. */
@@ -117,6 +119,7 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     pullMaxWaitSeconds: intFrom(env, "PULL_MAX_WAIT_SECONDS", 900, 0, 900),
     pullMaxInvocations: intFrom(env, "PULL_MAX_INVOCATIONS", 100, 1, 10_000),
     pullDeadlineMarginMs: intFrom(env, "PULL_DEADLINE_MARGIN_SECONDS", 30, 0, 600) * 1000,
+    pullCheckpointIntervalMs: intFrom(env, "PULL_CHECKPOINT_INTERVAL_MS", 1000, 0, 300_000),
     catalogSampleSize: intFrom(env, "CATALOG_SAMPLE_SIZE", 100, 1, 10_000),
     pullWorkerArn: nonEmpty(env.PULL_WORKER_ARN),
     scheduleGroup: nonEmpty(env.SCHEDULE_GROUP),

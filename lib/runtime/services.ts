@@ -108,7 +108,7 @@ export function createServices(input: {
   const runner: PullRunner = new PullRunner({
     connectors, connectorRepository, runs, records, leases, logger, screening, dispatcher,
     overlapMs: config.pullOverlapMs,
-    limits: { maxInvocations: config.pullMaxInvocations, deadlineMarginMs: config.pullDeadlineMarginMs, claimTtlMs: config.pullLeaseTtlMs },
+    limits: { maxInvocations: config.pullMaxInvocations, deadlineMarginMs: config.pullDeadlineMarginMs, checkpointIntervalMs: config.pullCheckpointIntervalMs, claimTtlMs: config.pullLeaseTtlMs },
   });
   const ingest = new IngestService({
     records,
