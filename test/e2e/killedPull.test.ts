@@ -27,7 +27,9 @@ beforeAll(async () => {
     "ANALYZE kill_items",
   ]);
   dataDir = await mkdtemp(path.join(os.tmpdir(), "sluice-kill-"));
-  env = { SLUICE_DATA_DIR: dataDir, CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(), LOG_LEVEL: "info" };
+  // Checkpoints every 100 ms, not every second: often enough to see the progress rise and kill
+  // within it, and each still covers several batches, which the resume must read again exactly.
+  env = { SLUICE_DATA_DIR: dataDir, CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(), LOG_LEVEL: "info", PULL_CHECKPOINT_INTERVAL_MS: "100" };
   service = await npmStart(env);
   key = /sk_local_[A-Za-z0-9_-]{43}/.exec(service.output())![0];
 }, 120_000);
