@@ -13,7 +13,9 @@ export const projectRoot = path.resolve(import.meta.dirname, "..");
 // ESM bundles of CommonJS dependencies still call require().
 const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 const TARGET = "node22";
-const EXTERNALS = ["@aws-sdk/*", "@smithy/*"]; // in the Lambda runtime
+// The AWS SDK is in the Lambda runtime. Native addons (ssh2's optional crypto binding and
+// cpu-features) are left out: each is loaded in a try, and ssh2 falls back to Node's crypto.
+const EXTERNALS = ["@aws-sdk/*", "@smithy/*", "*.node"];
 
 export interface SluiceFunctionProps {
   /** The handler file under functions/. */
@@ -26,6 +28,11 @@ export interface SluiceFunctionProps {
   removalPolicy: RemovalPolicy;
   /** A fixed name, where the function must know its own ARN before it exists (the worker invokes itself). */
   functionName?: string;
+  /**
+   * Files of installed packages the code reads at run time rather than imports (`swagger-ui-dist/swagger-ui.css`),
+   * copied to the same path under the bundle's node_modules, where Node's resolution finds them.
+   */
+  packageFiles?: string[];
 }
 
 export class SluiceFunction extends NodejsFunction {
@@ -56,7 +63,7 @@ export class SluiceFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [splitBundleCommand(entry, outputDir)],
+          afterBundling: (_inputDir: string, outputDir: string) => [splitBundleCommand(entry, outputDir), ...copyCommands(props.packageFiles ?? [], outputDir)],
         },
       },
     });
@@ -82,6 +89,13 @@ function splitBundleCommand(entry: string, outputDir: string): string {
     `--banner:js=${REQUIRE_SHIM}`,
   ];
   return [esbuild, ...args].map(shellQuote).join(" ");
+}
+
+function copyCommands(files: string[], outputDir: string): string[] {
+  return files.map((file) => {
+    const target = path.join(outputDir, "node_modules", file);
+    return ["mkdir", "-p", path.dirname(target)].map(shellQuote).join(" ") + " && " + ["cp", path.join(projectRoot, "node_modules", file), target].map(shellQuote).join(" ");
+  });
 }
 
 function shellQuote(arg: string): string {

@@ -6,12 +6,16 @@ import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackPr
 import { CorsHttpMethod, HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { AttributeType, Billing, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { Rule, RuleTargetInput, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { ScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
+import { DELIVER_EVENTS } from "../lib/events/workerTrigger.js";
+import { docsAssetFiles } from "../lib/http/openapi/docsAssets.js";
 import { WEBHOOK_SECRET_CONTEXT_ID } from "../lib/ingest/webhookSecrets.js";
 import { DEFAULT_RECORD_SHARDS } from "../lib/records/shards.js";
 import { TTL_ATTRIBUTE } from "../lib/store/tables.js";
@@ -44,6 +48,13 @@ export const ROUTES = {
     "GET /api/v1/oauth/{provider}/authorize",
     "GET /api/v1/oauth/{provider}/callback",
     "POST /api/v1/oauth/{provider}/refresh",
+    // Event webhooks: subscriptions and their delivery logs (deliveries themselves go from the worker).
+    "ANY /api/v1/event-subscriptions",
+    "ANY /api/v1/event-subscriptions/{proxy+}",
+    // The OpenAPI document and its reference page (public, like the OAuth callback).
+    "GET /api/v1/openapi.json",
+    "GET /docs",
+    "GET /docs/assets/{proxy+}",
   ],
   pull: ["POST /api/v1/connectors/{id}/pull"],
   ingest: ["ANY /api/v1/ingest/{proxy+}", "ANY /api/v1/schemas/{proxy+}", "ANY /api/v1/ingestions/{proxy+}", "ANY /api/v1/records/{proxy+}"],
@@ -96,7 +107,7 @@ export class SluiceStack extends Stack {
       RECORDS_TABLE: records.tableName,
       KMS_KEY_ID: envelopeKey.keyArn,
     };
-    const fn = (name: string, entry: string, description: string, extra: Partial<Pick<ConstructorParameters<typeof SluiceFunction>[2], "memorySize" | "timeout" | "environment" | "functionName">> = {}) =>
+    const fn = (name: string, entry: string, description: string, extra: Partial<Pick<ConstructorParameters<typeof SluiceFunction>[2], "memorySize" | "timeout" | "environment" | "functionName" | "packageFiles">> = {}) =>
       new SluiceFunction(this, name, {
         entry,
         description,
@@ -105,6 +116,7 @@ export class SluiceStack extends Stack {
         memorySize: extra.memorySize,
         timeout: extra.timeout,
         functionName: extra.functionName,
+        packageFiles: extra.packageFiles,
         environment: { ...environment, ...extra.environment },
       });
 
@@ -132,6 +144,8 @@ export class SluiceStack extends Stack {
     const workerEnvironment = { PULL_WORKER_ARN: worker.functionArn };
     const connectors = fn("ConnectorsFunction", "connectors.ts", "Sluice: connectors, API keys, tests, runs, catalog, health", {
       environment: { ...workerEnvironment, SCHEDULE_GROUP: scheduleGroup.scheduleGroupName, SCHEDULER_ROLE_ARN: schedulerRole.roleArn },
+      // The /docs page's script and style sheet, served from the function (lib/http/openapi/docsRoutes.ts).
+      packageFiles: Object.keys(docsAssetFiles).map((file) => `swagger-ui-dist/${file}`).concat("swagger-ui-dist/package.json"),
     });
     // API Gateway ends a request at 30 s: a pull answers 202 after 25 s at most.
     const pull = fn("PullFunction", "pull.ts", "Sluice: POST /connectors/{id}/pull, handed to the worker", {
@@ -164,6 +178,15 @@ export class SluiceStack extends Stack {
 
     // Lambda: the HTTP functions hand pulls and syncs to the worker; Scheduler invokes only it.
     for (const grantee of [pull, connectors, schedulerRole]) worker.grantInvoke(grantee);
+
+    // Event webhooks are delivered by the worker: an emit invokes it at once (the functions above
+    // already may), and this sweep sends each minute what is due again (retries with backoff) or
+    // what a lost invoke left. Its only right is EventBridge's permission to invoke the worker.
+    new Rule(this, "EventDeliverySweep", {
+      description: "Sluice: attempts the event webhook deliveries that are due (the worker's deliver_events job)",
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(worker, { event: RuleTargetInput.fromObject(DELIVER_EVENTS), retryAttempts: 0 })],
+    });
 
     // Scheduler: only the connectors function manages schedules, only in this group, and may
     // pass only the scheduler role, only to Scheduler.

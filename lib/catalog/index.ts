@@ -10,7 +10,7 @@ import type { Logger } from "../runtime/logger.js";
 import type { LeaseLock } from "../store/leaseLock.js";
 import { CatalogEntryRepository } from "./entryRepository.js";
 import { SyncRepository } from "./syncRepository.js";
-import { CatalogSync } from "./syncRunner.js";
+import { CatalogSync, type CatalogSyncDeps } from "./syncRunner.js";
 
 export interface CatalogServices {
   entries: CatalogEntryRepository;
@@ -29,6 +29,7 @@ export function createCatalogServices(deps: {
   leases: LeaseLock;
   logger: Logger;
   sampleSize: number;
+  eventPublisher?: CatalogSyncDeps["eventPublisher"];
 }): CatalogServices {
   const entries = new CatalogEntryRepository(deps.db, deps.table);
   const syncs = new SyncRepository(deps.db, deps.table);
@@ -36,7 +37,7 @@ export function createCatalogServices(deps: {
   return {
     entries,
     syncs,
-    sync: new CatalogSync({ connectors, connectorRepository, entries, syncs, leases, logger, sampleSize }),
+    sync: new CatalogSync({ connectors, connectorRepository, entries, syncs, leases, logger, sampleSize, eventPublisher: deps.eventPublisher }),
     health: new HealthService({ connectors, runs: deps.runs, tests: deps.tests }),
   };
 }

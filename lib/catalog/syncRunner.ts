@@ -36,6 +36,8 @@ export interface CatalogSyncDeps {
   sampleSize: number;
   openSource?: typeof defaultOpenSource;
   now?: () => Date;
+  /** Event webhooks (lib/events): told of each finished sync; it only enqueues, never waits on a receiver. */
+  eventPublisher?: { syncSettled(record: SyncRecord): Promise<void> };
 }
 
 export interface BegunSync {
@@ -211,6 +213,7 @@ export class CatalogSync {
       await this.deps.leases.release(lease).catch(() => undefined);
     }
     this.deps.logger.info("sync finished", { sync_id: record.id, connector_id: record.connector_id, kind: record.kind, status: record.status });
+    await this.deps.eventPublisher?.syncSettled(record);
     return failure === undefined ? { record } : { record, error: failure };
   }
 

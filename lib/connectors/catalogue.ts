@@ -41,6 +41,18 @@ const info: Record<ConnectorType, TypeInfo> = {
     description: "Neo4j graph database (Bolt), queried with Cypher",
     features: ["cypher_query", "incremental_pull", "streaming", "catalog_discovery"],
   },
+  redis: {
+    ...database,
+    name: "Redis / Valkey",
+    description: "Redis-protocol key-value store: the keys a SCAN MATCH pattern finds, read as hashes, JSON strings or RedisJSON documents; every pull is a full read, deduplicated by content hash",
+    features: ["key_pattern_query", "full_pull", "scan_batches", "catalog_discovery"],
+  },
+  redshift: {
+    ...database,
+    name: "Amazon Redshift",
+    description: "Amazon Redshift, over the PostgreSQL protocol (port 5439, TLS required by default); tested against PostgreSQL",
+    features: ["sql_query", "incremental_pull", "server_side_cursor", "catalog_discovery"],
+  },
   rest_api: {
     name: "REST API",
     description: "Any JSON HTTP API, read page by page (links, cursors, offsets, page numbers) as in dlt's rest_api source",

@@ -7,9 +7,12 @@ const secretName = /pass(word|wd)?|pwd|secret|token|key|credential|private/i;
 const identifierName = /(^|_)ids?$|Ids?$/;
 const uriName = /^(dsn|uri|url|connection_string|connection_uri)$/i;
 
-/** True for field names whose values are secrets: password, *secret*, *token*, *key*. */
+/** Named like secrets, but public by nature: an SSH server's host key. */
+const publicName = /^known_host_key$/;
+
+/** True for field names whose values are secrets: password, *secret*, *token*, *key* (ssl_key, private_key). */
 export function isSecretKey(name: string): boolean {
-  return secretName.test(name) && !identifierName.test(name);
+  return secretName.test(name) && !identifierName.test(name) && !publicName.test(name);
 }
 
 interface UriParts {

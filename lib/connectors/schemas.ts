@@ -4,7 +4,9 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { validateCron } from "../schedule/cron.js";
 import { isValidTimeZone } from "../schedule/timezone.js";
+import { checkConnectivity, connectivityFields } from "./connectivitySchema.js";
 import { missingPullTarget } from "./pullTarget.js";
+import { checkRedisQuery, REDIS_KEY_COLUMN } from "../sources/redisQuery.js";
 import { checkRestApiQuery, restApiConfigSchema } from "./restApiSchema.js";
 import { DEFAULT_SPACE, spaceSchema } from "./spaces.js";
 import type { ConnectorType, SourceType } from "./types.js";
@@ -91,10 +93,12 @@ function sqlConfig(schemes: readonly string[], extra: Record<string, z.ZodType>)
       password: z.string().optional(),
       ssl_mode: z.enum(sslModes).optional(),
       ssl_enabled: z.boolean().optional(),
+      ...connectivityFields,
       ...timeouts,
       ...extra,
     })
     .superRefine((cfg, ctx) => {
+      checkConnectivity(cfg, ctx);
       if (cfg.dsn !== undefined) {
         checkUri(cfg.dsn, "dsn", schemes, ctx);
         const mixed = (["host", "port", "database", "username", "user", "password"] as const).find((k) => cfg[k] !== undefined);
@@ -119,9 +123,17 @@ const mongoConfig = z
     replica_set: z.string().min(1).optional(),
     read_preference: z.enum(["primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"]).optional(),
     tls: z.boolean().optional(),
+    ssl_mode: z.enum(sslModes).optional(),
+    ...connectivityFields,
     ...timeouts,
   })
   .superRefine((cfg, ctx) => {
+    checkConnectivity(cfg, ctx);
+    const uri = cfg.uri ?? cfg.connection_string;
+    // A tunnel forwards to one host; a seed list or an SRV name names several.
+    if (cfg.ssh_tunnel && uri && (/^mongodb\+srv:/i.test(uri) || /^[^/?]*,/.test(uri.slice(uri.indexOf("://") + 3)))) {
+      ctx.addIssue({ code: "custom", path: ["ssh_tunnel"], message: "an ssh_tunnel reaches one host: give a mongodb:// URI with a single host" });
+    }
     if (cfg.uri !== undefined && cfg.connection_string !== undefined) {
       ctx.addIssue({ code: "custom", path: ["connection_string"], message: "give uri or connection_string, not both" });
     }
@@ -136,12 +148,39 @@ const neo4jConfig = z
     user: z.string().min(1).optional(),
     password: z.string().optional(),
     database: z.string().min(1).optional(),
+    ssl_mode: z.enum(sslModes).optional().describe("overrides the URI's +s / +ssc"),
+    ...connectivityFields,
     ...timeouts,
   })
   .superRefine((cfg, ctx) => {
+    checkConnectivity(cfg, ctx);
     checkUri(cfg.uri, "uri", ["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"], ctx);
     if ((cfg.user === undefined) !== (cfg.password === undefined)) {
       ctx.addIssue({ code: "custom", path: [cfg.user === undefined ? "user" : "password"], message: "user and password go together (omit both for no auth)" });
+    }
+  });
+
+// Redis (or Valkey): a redis:// or rediss:// URL, or discrete fields; `database` is the index SELECT takes.
+const redisConfig = z
+  .strictObject({
+    url: z.string().min(1).optional().describe("redis://[username:password@]host:6379[/database], or rediss:// for TLS"),
+    host: z.string().min(1).optional(),
+    port: port.optional().describe("default 6379"),
+    username: z.string().min(1).optional().describe("an ACL user (default: the default user)"),
+    password: z.string().optional(),
+    database: z.number().int().min(0).max(100_000).optional().describe("database index (default 0)"),
+    tls: z.boolean().optional().describe("TLS, verifying the server's certificate (also on with rediss:// or an ssl_* field)"),
+    ...connectivityFields,
+    ...timeouts,
+  })
+  .superRefine((cfg, ctx) => {
+    checkConnectivity(cfg, ctx);
+    if (cfg.url !== undefined) {
+      checkUri(cfg.url, "url", ["redis", "rediss"], ctx);
+      const mixed = (["host", "port", "username", "password", "database"] as const).find((k) => cfg[k] !== undefined);
+      if (mixed) ctx.addIssue({ code: "custom", path: [mixed], message: "use either url or discrete host/port/username/password/database fields, not both" });
+    } else {
+      requireFields(cfg, ["host"], ctx, "when no url is given");
     }
   });
 
@@ -157,6 +196,9 @@ export const connectionConfigSchemas = {
   mongodb: mongoConfig,
   neo4j: neo4jConfig,
   rest_api: restApiConfigSchema,
+  redis: redisConfig,
+  // The same fields as PostgreSQL's; the source supplies Redshift's port and TLS defaults.
+  redshift: sqlConfig(["postgresql", "postgres"], {}).describe("PostgreSQL's fields; port defaults to 5439 and ssl_mode to require"),
   dbt: dbtConfig,
 } satisfies Record<ConnectorType, z.ZodType>;
 
@@ -182,7 +224,8 @@ function settingsFields(type: SourceType) {
     connection_config: connectionConfigSchemas[type],
     query: z.string().min(1).max(100_000).nullable().optional(),
     name_column: z.string().min(1).max(128).default("name"),
-    id_column: z.string().min(1).max(128).default("id"),
+    // A redis row's source_id is its key unless id_column names a field of the value.
+    id_column: z.string().min(1).max(128).default(type === "redis" ? REDIS_KEY_COLUMN : "id"),
     batch_size: z.number().int().min(1).max(50_000).default(1000),
     parallelism: z.number().int().min(1).max(MAX_PARALLELISM).default(1).describe("key-range partitions a pull reads at once, each over its own connection (at most max_connections)"),
     schedule: z.string().nullable().optional().describe("5-field cron: minute hour day-of-month month day-of-week"),
@@ -217,6 +260,7 @@ function checkSettings(type: SourceType) {
       ctx.addIssue({ code: "custom", path: ["timezone"], message: `timezone ${JSON.stringify(body.timezone)} is not an IANA time zone` });
     }
     if (type === "rest_api") checkRestApiQuery(body.query, ctx);
+    if (type === "redis") checkRedisQuery(body.query, ctx);
     if (type === "mongodb" && body.query) {
       let filter: unknown;
       try {
@@ -250,6 +294,8 @@ export const connectorSchemas = {
   mongodb: connectorSchema("mongodb"),
   neo4j: connectorSchema("neo4j"),
   rest_api: connectorSchema("rest_api"),
+  redis: connectorSchema("redis"),
+  redshift: connectorSchema("redshift"),
   dbt: dbtConnector,
 } satisfies Record<ConnectorType, z.ZodType>;
 

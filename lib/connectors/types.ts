@@ -1,7 +1,7 @@
 import type { Envelope } from "../crypto/envelope.js";
 
 /** Types with a connection a source opens (pulls, tests, metadata syncs). */
-export const sourceTypes = ["postgresql", "mysql", "mongodb", "neo4j", "rest_api"] as const;
+export const sourceTypes = ["postgresql", "mysql", "mongodb", "neo4j", "rest_api", "redis", "redshift"] as const;
 export type SourceType = (typeof sourceTypes)[number];
 
 /** `dbt` has no connection: its catalog comes from uploaded manifests only. */

@@ -22,7 +22,12 @@ export interface ResumeSyncEvent {
   lease_expires_at: number;
 }
 
-export type WorkerEvent = ResumePullEvent | ResumeSyncEvent;
+/** What the worker function is sent to attempt the event deliveries that are due (lib/events). */
+export interface DeliverEventsEvent {
+  kind: "deliver_events";
+}
+
+export type WorkerEvent = ResumePullEvent | ResumeSyncEvent | DeliverEventsEvent;
 
 /** Work that holds its lease and has its record, not executed yet. */
 export interface Job<T> {

@@ -10,11 +10,20 @@ export interface WorkerResult {
   run_id?: string;
   sync_id?: string;
   status?: string;
+  /** Event deliveries attempted (a `deliver_events` event: the emit's nudge, or the stack's sweep). */
+  deliveries_attempted?: number;
 }
+
+/** Room left after a round of deliveries for the worker to answer before its timeout. */
+const DELIVERY_MARGIN_MS = 15_000;
 
 /** `deadline`: the invocation's remaining time; a pull stops before it and continues in a new invocation. */
 export async function handleWorkerEvent(services: Services, event: unknown, deadline: Deadline = NO_DEADLINE): Promise<WorkerResult> {
   const kind = (event as { kind?: unknown } | null)?.kind;
+  if (kind === "deliver_events") {
+    const round = services.config.eventDeliveryTimeoutMs + DELIVERY_MARGIN_MS;
+    return { deliveries_attempted: await services.events.deliverer.deliverDue({ concurrency: 8, hasTime: () => deadline.remainingMs() > round }) };
+  }
   if (kind === "sync") {
     const sync = await services.catalog.sync.resumeEvent(event as ResumeSyncEvent);
     return { sync_id: sync.id, status: sync.status };

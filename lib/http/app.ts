@@ -3,13 +3,18 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { Services } from "../runtime/services.js";
+import { connectorAccess } from "../permissions/access.js";
+import { rateLimit } from "../rateLimit/middleware.js";
 import { authenticate, roleByMethod } from "./auth.js";
 import { mapError } from "./errorMapping.js";
+import { docsRoutes } from "./openapi/docsRoutes.js";
 import { apiKeyRoutes } from "./routes/apiKeys.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { connectorRoutes } from "./routes/connectors.js";
+import { eventSubscriptionRoutes } from "./routes/eventSubscriptions.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { oauthCallbackRoutes, oauthRoutes } from "./routes/oauth.js";
+import { permissionRoutes } from "./routes/permissions.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { recordRoutes } from "./routes/records.js";
 import { schemaRoutes } from "./routes/schemas.js";
@@ -47,12 +52,19 @@ export function createApp(services: Services, groups: RouteGroup[] = allRouteGro
   // The OAuth callback comes from the user's browser, sent back by the provider: no API key, its
   // single-use state authenticates it. Registered before the authenticated group, it answers first.
   if (groups.includes("connectors")) app.route("/api/v1", oauthCallbackRoutes(services.oauth));
+  // The OpenAPI document and its reference page are public, like the API they describe.
+  if (groups.includes("connectors")) app.route("/", docsRoutes());
 
   const api = new Hono<AppEnv>();
   api.use(authenticate(services.apiKeys));
+  // Before anything else the request would do: a refused request did nothing.
+  api.use(rateLimit(services.rateLimiter, services.config.rateLimits, logger));
+  api.use(connectorAccess(services.grants));
   api.use(roleByMethod());
   if (groups.includes("connectors")) api.route("/", connectorRoutes(services));
   if (groups.includes("connectors")) api.route("/", oauthRoutes(services.oauth));
+  if (groups.includes("connectors")) api.route("/", eventSubscriptionRoutes(services.events));
+  if (groups.includes("connectors")) api.route("/", permissionRoutes(services));
   if (groups.includes("apiKeys")) api.route("/", apiKeyRoutes(services.apiKeys));
   if (groups.includes("pulls")) api.route("/", pullRoutes(services));
   if (groups.includes("records")) api.route("/", recordRoutes(services.records));

@@ -5,6 +5,7 @@ import type { ApiKeyRepository } from "../apiKeys/apiKeys.js";
 import { roleAllows } from "../apiKeys/apiKeys.js";
 import type { Role } from "../apiKeys/types.js";
 import { AuthenticationError, ForbiddenError } from "../errors.js";
+import { connectorOfPath } from "../permissions/access.js";
 import type { AppEnv } from "./types.js";
 
 export function authenticate(apiKeys: ApiKeyRepository): MiddlewareHandler<AppEnv> {
@@ -29,10 +30,16 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Reads need viewer, every other method editor; owner-only routes say so themselves. */
+/**
+ * Reads need viewer, every other method editor; owner-only routes say so themselves. On a route
+ * acting on one connector the key's grant there counts too (the higher of role and grant).
+ */
 export function roleByMethod(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const needed: Role = ["GET", "HEAD", "OPTIONS"].includes(c.req.method) ? "viewer" : "editor";
-    return requireRole(needed)(c, next);
+    const connectorId = connectorOfPath(c.req.path);
+    if (connectorId === undefined) return requireRole(needed)(c, next);
+    await c.get("access").require(connectorId, needed);
+    await next();
   };
 }

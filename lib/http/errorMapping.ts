@@ -4,6 +4,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConnectionFailedError } from "../connectors/errors.js";
 import { CryptoError } from "../crypto/errors.js";
 import { IngestionFailedError, WebhookSignatureError } from "../ingest/errors.js";
+import { HostNotAllowedError } from "../net/errors.js";
+import { RateLimitedError } from "../rateLimit/errors.js";
 import {
   AuthenticationError,
   ConflictError,
@@ -48,6 +50,7 @@ export function mapError(error: unknown, requestId: string): MappedError {
       test_results: { error_type: error.errorType, attempted_at: error.attemptedAt, ...(error.code ? { code: error.code } : {}) },
     });
   }
+  if (error instanceof HostNotAllowedError) return expected(400, "host_not_allowed", error.message, { details: { host: error.host, range: error.range } });
   if (error instanceof AuthenticationError) return expected(401, "unauthorized", error.message);
   if (error instanceof WebhookSignatureError) return expected(401, "invalid_signature", error.message);
   // What was stored before a push stopped is in `details` (and in GET /ingestions/{id}).
@@ -62,6 +65,10 @@ export function mapError(error: unknown, requestId: string): MappedError {
   }
   if (error instanceof PayloadTooLargeError) return expected(413, "payload_too_large", error.message, { details: { limit: error.limit } });
   if (error instanceof UnsupportedMediaTypeError) return expected(415, "unsupported_media_type", error.message);
+  // Retry-After and RateLimit-* are set by the limiter on the response.
+  if (error instanceof RateLimitedError) {
+    return expected(429, "rate_limited", error.message, { details: { bucket: error.bucket, limit: error.decision.limit, retry_after_seconds: error.decision.retryAfterSeconds } });
+  }
   // A stored envelope that no longer opens is the operator's problem (key ring), not the caller's.
   if (error instanceof CryptoError) {
     return {

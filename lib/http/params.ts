@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import { NotFoundError } from "../errors.js";
 
-const ID = /^[A-Za-z0-9_-]{1,128}$/;
+export const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 function checked(id: string, resource: string): string {
   if (!ID.test(id)) throw new NotFoundError(resource, id.length > 128 ? `${id.slice(0, 128)}…` : id);

@@ -18,10 +18,11 @@ export function permissionsOf(role: Role): ConnectorPermissions {
 
 export type PresentedConnector = ConnectorView & { product_count: number; permissions: ConnectorPermissions };
 
-/** The connector for the caller: its live catalog entries counted, its permissions from the key's role. */
+/** The connector for the caller: its live catalog entries counted, its permissions from the key's role or grant on it. */
 export async function presentConnector(c: Context<AppEnv>, entries: Pick<CatalogEntryRepository, "countLive">, view: ConnectorView): Promise<PresentedConnector> {
-  const { tenant, role } = c.get("principal");
-  return { ...view, product_count: await entries.countLive(tenant, view.id), permissions: permissionsOf(role) };
+  const { tenant } = c.get("principal");
+  const [productCount, role] = await Promise.all([entries.countLive(tenant, view.id), c.get("access").roleOn(view.id)]);
+  return { ...view, product_count: productCount, permissions: permissionsOf(role) };
 }
 
 /** Qarion's name for the config under its space routes; a PATCH takes `config` back as it is. */

@@ -67,6 +67,7 @@ export async function startLocalService(config: Config, logger: Logger): Promise
   // data dir's previous process's, which is gone, so it is resumed now rather than once its lease expires.
   const resumed = await services.runner.resumeInterrupted({ orphaned: store !== undefined });
   if (resumed > 0) logger.info("resumed interrupted pulls from their checkpoints", { resumed });
+  services.events.trigger.start(); // event deliveries a previous process left pending, and their retries
   if (store) await publishStoreEndpoint(config.dataDir, endpoint);
 
   const app = createApp(services);
@@ -87,6 +88,7 @@ export async function startLocalService(config: Config, logger: Logger): Promise
       });
       await scheduler.stop(); // no new scheduled pulls; waits for the ones firing
       await services.dispatcher.drain(); // pulls running in this process finish first
+      await services.events.trigger.stop(); // deliveries in flight stay pending for the next start
       if (store) await withdrawStoreEndpoint(config.dataDir);
       dynamo.destroy();
       await store?.close();

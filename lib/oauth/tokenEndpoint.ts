@@ -4,6 +4,7 @@
 import { Buffer } from "node:buffer";
 import { scrubSecrets } from "../connectors/redaction.js";
 import { classifyNetworkError, SourceError } from "../sources/errors.js";
+import { guardedFetch } from "../net/guardedFetch.js";
 import { OAuthTokenError } from "./errors.js";
 
 export interface TokenClient {
@@ -52,8 +53,9 @@ export async function requestTokens(client: TokenClient, grant: Record<string, s
   let response: Response;
   let text: string;
   try {
-    // Not followed: a redirect would carry the client's credentials to wherever it points.
-    response = await fetch(client.token_url, { method: "POST", headers, body: form, redirect: "manual", signal });
+    // Not followed: a redirect would carry the client's credentials to wherever it points. The
+    // network guard checks the endpoint's host (a refusal is `unreachable`, its cause the refusal).
+    response = await guardedFetch(client.token_url, { method: "POST", headers, body: form, signal });
     text = await response.text();
   } catch (error) {
     if (options.signal?.aborted) throw error;

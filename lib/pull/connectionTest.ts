@@ -2,7 +2,7 @@
 // source, ask for version, time and schemas, close. Failures come back typed, not thrown.
 import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import type { ConnectionConfig, ConnectorType } from "../connectors/types.js";
-import { SourceError, type SourceErrorType } from "../sources/errors.js";
+import { hostRefusalIn, SourceError, type SourceErrorType } from "../sources/errors.js";
 import { openSource } from "../sources/index.js";
 
 export type ConnectionTestResult =
@@ -24,6 +24,9 @@ export const testConnection: ConnectionTester = async (type, config, query) => {
       details: { version: check.version, server_time: check.serverTime ?? null, schemas_available: check.schemas ?? [] },
     };
   } catch (error) {
+    // A host the network policy refuses is the caller's mistake: 400 host_not_allowed, not a failed test.
+    const refusal = hostRefusalIn(error);
+    if (refusal) throw refusal;
     const typed = error instanceof SourceError ? error : new SourceError("query_error", "the connection test failed unexpectedly");
     const message = scrubSecrets(typed.message, secretValues(config));
     return { status: "failed", tested_at, error: { type: typed.type, message, ...(typed.code ? { code: typed.code } : {}) } };

@@ -3,6 +3,7 @@
 import type { RecordInput } from "../records/types.js";
 import type { Row } from "../sources/contract.js";
 import { normalizeValue } from "../sources/normalize.js";
+import { rowRejection } from "../sources/rejectedRow.js";
 
 export interface RowMapping {
   nameColumn: string;
@@ -12,6 +13,8 @@ export interface RowMapping {
 export type MappedRow = { record: RecordInput } | { error: string };
 
 export function mapRow(row: Row, mapping: RowMapping): MappedRow {
+  const rejection = rowRejection(row);
+  if (rejection !== undefined) return { error: rejection };
   // One pass: each value is normalised straight into its place (this runs per row of a pull).
   // vertical_data gets its keys in canonical (sorted) order, so the content hash can serialise
   // it natively (canonicalJson's in-order fast path).

@@ -59,6 +59,8 @@ export interface PullRunnerDeps {
   /** Subtracted from a successful pull's start to form the next watermark. */
   overlapMs?: number;
   limits?: Partial<PullLimits>;
+  /** Event webhooks (lib/events): told of each settled run; it only enqueues, never waits on a receiver. */
+  eventPublisher?: { runSettled(run: RunRecord): Promise<void> };
   now?: () => Date;
 }
 
@@ -424,6 +426,7 @@ export class PullRunner {
     if (lease) await this.deps.leases.release(lease).catch(() => undefined);
     if (settled) {
       const final = await this.deps.runs.get(run.tenant, run.run_id).catch(() => run);
+      await this.deps.eventPublisher?.runSettled({ ...final, status, error });
       this.deps.logger.info("pull finished", {
         run_id: run.run_id,
         connector_id: run.connector_id,

@@ -3,6 +3,8 @@
 import path from "node:path";
 import { ConfigurationError } from "../errors.js";
 import { parseOAuthProviders, type OAuthProviders } from "../oauth/providers.js";
+import type { RatePolicy } from "../rateLimit/contract.js";
+import type { RateLimitPolicies } from "../rateLimit/policies.js";
 import { DEFAULT_RECORD_SHARDS } from "../records/shards.js";
 
 export type RuntimeKind = "local" | "aws";
@@ -61,6 +63,19 @@ export interface Config {
   oauthProviders: OAuthProviders;
   /** How long an authorization request's `state` may wait for its callback. */
   oauthStateTtlSeconds: number;
+  /** Event webhooks: how long a receiver has per attempt, the first retry's wait (doubling after), attempts in all, and how long the delivery log is kept. */
+  eventDeliveryTimeoutMs: number;
+  eventRetryBaseMs: number;
+  eventMaxAttempts: number;
+  eventLogRetentionDays: number;
+  /** ALLOW_PRIVATE_NETWORKS: user-given hosts may be loopback or private addresses (default: local yes, AWS no). */
+  allowPrivateNetworks: boolean;
+  /** DNS_SERVERS: `host:port` servers the network guard resolves user-given names at; absent: the system resolver. */
+  dnsServers: string[] | undefined;
+  /** Token buckets per API key, per webhook target and per key's NDJSON streams (null: unlimited). */
+  rateLimits: RateLimitPolicies;
+  /** Where buckets live: this process (local default) or the control table, shared by every container (AWS). */
+  rateLimitStore: "memory" | "dynamodb";
 }
 
 type Env = Record<string, string | undefined>;
@@ -87,12 +102,33 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+/** A bucket from `<name>_PER_<unit>` (0: no limit) and `<name>_BURST`. */
+function rateFrom(env: Env, name: string, unit: "SECOND" | "MINUTE", fallback: { rate: number; burst: number }): RatePolicy | null {
+  const rate = intFrom(env, `${name}_PER_${unit}`, fallback.rate, 0, 1_000_000);
+  const burst = intFrom(env, `${name}_BURST`, fallback.burst, 1, 1_000_000);
+  return rate === 0 ? null : { ratePerSecond: unit === "SECOND" ? rate : rate / 60, burst };
+}
+
+function rateLimitStoreFrom(env: Env, runtime: RuntimeKind): Config["rateLimitStore"] {
+  const raw = nonEmpty(env.RATE_LIMIT_STORE) ?? (runtime === "local" ? "memory" : "dynamodb");
+  if (raw !== "memory" && raw !== "dynamodb") throw new ConfigurationError(`RATE_LIMIT_STORE must be memory or dynamodb, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 function recordsStoreFrom(env: Env, runtime: RuntimeKind): Config["recordsStore"] {
   const raw = nonEmpty(env.RECORDS_STORE) ?? (runtime === "local" ? "sqlite" : "dynamodb");
   if (raw !== "sqlite" && raw !== "dynamodb") throw new ConfigurationError(`RECORDS_STORE must be sqlite or dynamodb, got ${JSON.stringify(raw)}`);
   // A Lambda's disk is its own and gone with it: records there would be lost.
   if (raw === "sqlite" && runtime !== "local") throw new ConfigurationError("RECORDS_STORE=sqlite is for the local runtime only; AWS keeps records in DynamoDB");
   return raw;
+}
+
+function dnsServersFrom(env: Env): string[] | undefined {
+  const servers = nonEmpty(env.DNS_SERVERS)?.split(",").map((server) => server.trim()).filter(Boolean);
+  if (!servers || servers.length === 0) return undefined;
+  const bad = servers.find((server) => !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(server));
+  if (bad) throw new ConfigurationError(`DNS_SERVERS must be comma-separated IP addresses with optional :port (e.g. 127.0.0.1:5353), got ${JSON.stringify(bad)}`);
+  return servers;
 }
 
 export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config {
@@ -134,6 +170,19 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     webhookReplayRetentionSeconds: intFrom(env, "WEBHOOK_REPLAY_RETENTION_SECONDS", 7 * 86_400, 600, 365 * 86_400),
     oauthProviders: parseOAuthProviders(env.OAUTH_PROVIDERS),
     oauthStateTtlSeconds: intFrom(env, "OAUTH_STATE_TTL_SECONDS", 600, 30, 3600),
+    eventDeliveryTimeoutMs: intFrom(env, "EVENT_DELIVERY_TIMEOUT_MS", 10_000, 100, 60_000),
+    eventRetryBaseMs: intFrom(env, "EVENT_RETRY_BASE_MS", 30_000, 10, 3_600_000),
+    eventMaxAttempts: intFrom(env, "EVENT_MAX_ATTEMPTS", 8, 1, 20),
+    eventLogRetentionDays: intFrom(env, "EVENT_LOG_RETENTION_DAYS", 30, 1, 365),
+    rateLimits: {
+      apiKey: rateFrom(env, "RATE_LIMIT", "SECOND", { rate: 10, burst: 50 }),
+      webhook: rateFrom(env, "WEBHOOK_RATE_LIMIT", "SECOND", { rate: 50, burst: 100 }),
+      stream: rateFrom(env, "STREAM_RATE_LIMIT", "MINUTE", { rate: 60, burst: 5 }),
+    },
+    rateLimitStore: rateLimitStoreFrom(env, runtime),
+    // Databases on one machine are usually local; a Lambda has no business reaching its VPC's neighbours.
+    allowPrivateNetworks: boolFrom(env, "ALLOW_PRIVATE_NETWORKS", runtime === "local"),
+    dnsServers: dnsServersFrom(env),
   };
   // Only the local runtime may fall back to a generated key file; a deployed service without
   // KMS and without a key ring would write envelopes nobody can open after a restart.

@@ -21,6 +21,7 @@ import { WebhookSecrets } from "../ingest/webhookSecrets.js";
 import { testConnection, type ConnectionTester } from "../pull/connectionTest.js";
 import type { Scheduler } from "../schedule/contract.js";
 import { createCatalogServices, type CatalogServices } from "../catalog/index.js";
+import { createEvents, type EventServices } from "../events/index.js";
 import type { Dispatcher } from "../dispatch/contract.js";
 import { TestLog } from "../health/testLog.js";
 import { InProcessDispatcher } from "../dispatch/inProcess.js";
@@ -31,6 +32,11 @@ import { DynamoRecordStore } from "../records/dynamodb.js";
 import { LeaseLock } from "../store/leaseLock.js";
 import { createDocumentClient } from "../store/client.js";
 import { createOAuth, installOAuthGrants, type OAuthService } from "../oauth/index.js";
+import { ConnectorGrants } from "../permissions/grants.js";
+import { DynamoRateLimiter } from "../rateLimit/dynamodb.js";
+import { InProcessRateLimiter } from "../rateLimit/memory.js";
+import type { RateLimiter } from "../rateLimit/contract.js";
+import { installNetworkPolicy } from "../net/policy.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 
@@ -55,6 +61,12 @@ export interface Services {
   catalog: CatalogServices;
   /** OAuth 2.0 connections of REST API connectors (authorize, callback, refresh). */
   oauth: OAuthService;
+  /** Event webhooks: subscriptions, signed deliveries with retries, the delivery log. */
+  events: EventServices;
+  /** Per-connector grants to other keys of the tenant. */
+  grants: ConnectorGrants;
+  /** Request buckets: in this process, or in the control table shared by every container. */
+  rateLimiter: RateLimiter;
 }
 
 /** KMS when a key id is configured, else the local ring from CONNECTOR_ENCRYPTION_KEY (or the local key file). */
@@ -80,11 +92,14 @@ export function createServices(input: {
   records?: RecordStore;
 }): Services {
   const { config, logger } = input;
+  // Every user-given host (database, REST, OAuth, webhook) is checked against this policy.
+  installNetworkPolicy({ allowPrivate: config.allowPrivateNetworks, ...(config.dnsServers ? { dnsServers: config.dnsServers } : {}) });
   const db = createDocumentClient(input.dynamo);
   const table = config.controlTable;
   const connectorRepository = new ConnectorRepository(db, table);
   const tester = input.tester ?? testConnection;
   const tests = new TestLog(db, table);
+  const grants = new ConnectorGrants(db, table);
   // The runner needs the service and the service asks the runner: the closure is only called
   // after both exist.
   const connectors: ConnectorService = new ConnectorService({
@@ -96,6 +111,7 @@ export function createServices(input: {
     testLog: tests,
     onDeleted: async (tenant: string, id: string): Promise<void> => {
       await catalog.entries.markConnectorRemoved(tenant, id, new Date().toISOString());
+      await grants.removeConnector(tenant, id);
     },
   });
   const records = input.records ?? new DynamoRecordStore(db, config.recordsTable, { shards: config.recordShards });
@@ -105,8 +121,12 @@ export function createServices(input: {
   const ingestions = new IngestionRepository(db, table, config.deadLetterRetentionDays);
   const screening = new PullScreening(schemas, ingestions);
   const dispatcher = input.dispatcher ?? new InProcessDispatcher();
+  const events = createEvents({
+    db, table, envelopes: new EnvelopeCodec(input.keyProvider), logger, dispatcher, runtime: config.runtime, retentionDays: config.eventLogRetentionDays,
+    policy: { timeoutMs: config.eventDeliveryTimeoutMs, retryBaseMs: config.eventRetryBaseMs, maxAttempts: config.eventMaxAttempts },
+  });
   const runner: PullRunner = new PullRunner({
-    connectors, connectorRepository, runs, records, leases, logger, screening, dispatcher,
+    connectors, connectorRepository, runs, records, leases, logger, screening, dispatcher, eventPublisher: events.publisher,
     overlapMs: config.pullOverlapMs,
     limits: { maxInvocations: config.pullMaxInvocations, deadlineMarginMs: config.pullDeadlineMarginMs, checkpointIntervalMs: config.pullCheckpointIntervalMs, claimTtlMs: config.pullLeaseTtlMs },
   });
@@ -123,7 +143,7 @@ export function createServices(input: {
   });
   // The REST source renews authorization-code tokens through this process's services.
   installOAuthGrants(oauth.renewal);
-  const catalog = createCatalogServices({ db, table, connectors, connectorRepository, runs, tests, leases, logger, sampleSize: config.catalogSampleSize });
+  const catalog = createCatalogServices({ db, table, connectors, connectorRepository, runs, tests, leases, logger, sampleSize: config.catalogSampleSize, eventPublisher: events.publisher });
   return {
     config,
     logger,
@@ -144,5 +164,8 @@ export function createServices(input: {
     webhookDeliveries: new WebhookDeliveries(db, table, config.webhookReplayRetentionSeconds),
     catalog,
     oauth: oauth.service,
+    events,
+    grants,
+    rateLimiter: config.rateLimitStore === "dynamodb" ? new DynamoRateLimiter(db, table) : new InProcessRateLimiter(),
   };
 }

@@ -30,6 +30,10 @@ export async function openSource(type: ConnectorType, config: ConnectionConfig, 
       return new (await import("./neo4j.js")).Neo4jSource(config, options);
     case "rest_api":
       return new (await import("./restApi.js")).RestApiSource(config, context);
+    case "redis":
+      return new (await import("./redis.js")).RedisSource(config, options);
+    case "redshift":
+      return new (await import("./redshift.js")).RedshiftSource(config, options);
     case "dbt":
       throw new NoConnectionError("open");
   }

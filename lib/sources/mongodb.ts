@@ -20,6 +20,8 @@ import {
 import { inBatches } from "./batches.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
 import { evenBoundaries, integerOf, rangesBetween, splitIntegers } from "./keyOrder.js";
+import { mongoRoute, mongoTls } from "./mongodbRoute.js";
+import { connectWithTls, effectiveSslMode, tlsMaterial } from "./tls.js";
 
 const LAST_PULL = ":last_pull";
 
@@ -159,6 +161,8 @@ class MongoKeyOrder implements KeyOrder {
 
 export class MongoSource implements Source {
   private client: MongoClient | undefined;
+  /** Opened once per source: a failed connect tried again goes the same way (the same tunnel). */
+  private route: Awaited<ReturnType<typeof mongoRoute>> | undefined;
 
   constructor(
     private readonly config: ConnectionConfig,
@@ -172,26 +176,34 @@ export class MongoSource implements Source {
   private async connect(): Promise<MongoClient> {
     if (this.client) return this.client;
     const c = this.config;
-    const options: MongoClientOptions = {
+    const base: MongoClientOptions = {
       serverSelectionTimeoutMS: this.options.connectTimeoutMs,
       connectTimeoutMS: this.options.connectTimeoutMs,
       // The pool closes a connection idle longer than idle_timeout_seconds.
       ...(this.options.idleTimeoutMs ? { maxIdleTimeMS: this.options.idleTimeoutMs } : {}),
       appName: "sluice",
     };
-    if (typeof c.auth_source === "string") options.authSource = c.auth_source;
-    if (typeof c.replica_set === "string") options.replicaSet = c.replica_set;
-    if (typeof c.read_preference === "string") options.readPreference = c.read_preference as MongoClientOptions["readPreference"];
-    if (typeof c.tls === "boolean") options.tls = c.tls;
-    const client = new MongoClient((c.uri ?? c.connection_string) as string, options);
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw classifyMongoError(error);
-    }
-    this.client = client;
-    return client;
+    if (typeof c.auth_source === "string") base.authSource = c.auth_source;
+    if (typeof c.replica_set === "string") base.replicaSet = c.replica_set;
+    if (typeof c.read_preference === "string") base.readPreference = c.read_preference as MongoClientOptions["readPreference"];
+    if (typeof c.tls === "boolean") base.tls = c.tls;
+    const route = (this.route ??= await mongoRoute(c, this.options.connectTimeoutMs));
+    const material = tlsMaterial(c);
+    this.client = await connectWithTls(
+      effectiveSslMode(c),
+      async (tls) => {
+        const client = new MongoClient(route.uri, { ...base, ...route.options, ...mongoTls(tls, material) });
+        try {
+          await client.connect();
+          return client;
+        } catch (error) {
+          await client.close().catch(() => undefined);
+          throw error;
+        }
+      },
+      (error) => route.endpoint?.explain(classifyMongoError(error)) ?? classifyMongoError(error),
+    );
+    return this.client;
   }
 
   async check(): Promise<CheckResult> {
@@ -285,7 +297,10 @@ export class MongoSource implements Source {
 
   async close(): Promise<void> {
     const client = this.client;
+    const endpoint = this.route?.endpoint;
     this.client = undefined;
+    this.route = undefined;
     await client?.close().catch(() => undefined);
+    await endpoint?.close().catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 // MySQL / MariaDB source: `mysql2` streaming query (rows flow through a paused/resumed stream,
 // never buffered whole); `:last_pull` is bound as `?`.
+import { connect as connectTcp } from "node:net";
 import mysql from "mysql2";
 import type { Connection, ConnectionOptions, FieldPacket } from "mysql2";
 import type { ConnectionConfig } from "../connectors/types.js";
@@ -19,17 +20,9 @@ import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } fr
 import { inBatches } from "./batches.js";
 import { integerOf, orderedSelect, splitIntegers, sqlPosition, WRAPPED, wrapQuery } from "./keyOrder.js";
 import { bindLastPull } from "./lastPull.js";
-import { connectWithTls, type TlsAttempt } from "./tls.js";
-
-type SslSetting = ConnectionOptions["ssl"];
-
-const sslSettings: Record<TlsAttempt, SslSetting> = {
-  off: undefined,
-  unverified: { rejectUnauthorized: false },
-  "verify-ca": { rejectUnauthorized: true },
-  "verify-full": { rejectUnauthorized: true },
-  "driver-default": undefined,
-};
+import { openEndpoint, uriTarget, type Endpoint } from "./endpoint.js";
+import { sslSetting, withoutAskedCertificate, type SslSetting } from "./mysqlTls.js";
+import { connectWithTls, effectiveSslMode, tlsMaterial } from "./tls.js";
 
 export function classifyMySqlError(error: unknown): SourceError {
   if (error instanceof SourceError) return error;
@@ -41,7 +34,7 @@ export function classifyMySqlError(error: unknown): SourceError {
   // user may see every database: either way the login worked and the database is unusable.
   else if (code === "ER_BAD_DB_ERROR" || code === "ER_DBACCESS_DENIED_ERROR") type = "database_not_found";
   else if (code === "PROTOCOL_SEQUENCE_TIMEOUT" || code === "ER_QUERY_TIMEOUT" || code === "ER_STATEMENT_TIMEOUT") type = "timeout";
-  else if (code === "HANDSHAKE_NO_SSL_SUPPORT" || code === "HANDSHAKE_SSL_ERROR") type = "ssl_error";
+  else if (code === "HANDSHAKE_NO_SSL_SUPPORT" || code === "HANDSHAKE_SSL_ERROR" || code === "ER_SECURE_TRANSPORT_REQUIRED") type = "ssl_error";
   else if (code?.startsWith("ER_")) type = "query_error";
   else type = classifyNetworkError(error) ?? "query_error";
   return new SourceError(type, message, code, { cause: error });
@@ -50,13 +43,14 @@ export function classifyMySqlError(error: unknown): SourceError {
 function connectOnce(options: ConnectionOptions): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const connection = mysql.createConnection(options);
-    connection.once("error", reject);
+    const fail = (error: unknown) => reject(withoutAskedCertificate(error, connection, options));
+    connection.once("error", fail);
     connection.connect((error) => {
       if (error) {
+        fail(error);
         connection.destroy();
-        reject(error);
       } else {
-        connection.removeListener("error", reject);
+        connection.removeListener("error", fail);
         // Later connection errors surface on the query that is running.
         connection.on("error", () => undefined);
         resolve(connection);
@@ -145,15 +139,18 @@ class MySqlKeyOrder implements KeyOrder {
 
 export class MySqlSource implements Source {
   private connection: Connection | undefined;
+  private endpoint: Endpoint | undefined;
 
   constructor(
     private readonly config: ConnectionConfig,
     private readonly options: SourceOptions,
   ) {}
 
-  private connectionOptions(ssl: SslSetting): ConnectionOptions {
+  private connectionOptions(ssl: SslSetting, endpoint: Endpoint): ConnectionOptions {
     const c = this.config;
     const base: ConnectionOptions = {
+      // The socket goes to the checked address (or the tunnel); `host` stays the user's, for SNI and verify-full.
+      stream: () => connectTcp({ host: endpoint.address, port: endpoint.port, noDelay: true }),
       connectTimeout: this.options.connectTimeoutMs,
       supportBigNumbers: true,
       bigNumberStrings: false,
@@ -175,10 +172,14 @@ export class MySqlSource implements Source {
 
   private async connect(): Promise<Connection> {
     if (this.connection) return this.connection;
+    const c = this.config;
+    const target = typeof c.dsn === "string" ? uriTarget(c.dsn, 3306) : { host: c.host as string, port: (c.port as number | undefined) ?? 3306 };
+    const endpoint = (this.endpoint ??= await openEndpoint(c, target, this.options.connectTimeoutMs));
+    const material = tlsMaterial(c);
     this.connection = await connectWithTls(
-      this.config.ssl_mode,
+      effectiveSslMode(c),
       async (tls) => {
-        const connection = await connectOnce(this.connectionOptions(sslSettings[tls]));
+        const connection = await connectOnce(this.connectionOptions(sslSetting(tls, material), endpoint));
         try {
           // The watermark is bound as UTC; NOW() and TIMESTAMP columns must be read in UTC too.
           await run(connection, "SET time_zone = '+00:00'");
@@ -188,7 +189,7 @@ export class MySqlSource implements Source {
           throw error;
         }
       },
-      classifyMySqlError,
+      (error) => endpoint.explain(classifyMySqlError(error)),
     );
     return this.connection;
   }
@@ -274,9 +275,13 @@ export class MySqlSource implements Source {
 
   async close(): Promise<void> {
     const connection = this.connection;
+    const endpoint = this.endpoint;
     this.connection = undefined;
-    if (!connection) return;
-    await new Promise<void>((resolve) => connection.end(() => resolve()));
-    connection.destroy();
+    this.endpoint = undefined;
+    if (connection) {
+      await new Promise<void>((resolve) => connection.end(() => resolve()));
+      connection.destroy();
+    }
+    await endpoint?.close().catch(() => undefined);
   }
 }

@@ -6,6 +6,7 @@ import type { ConnectionConfig } from "../connectors/types.js";
 import { watermarkOf, type CatalogEntry, type CheckResult, type DiscoverOptions, type ReadParams, type Row, type Source, type SourceOptions } from "./contract.js";
 import { inBatches } from "./batches.js";
 import { classifyNetworkError, SourceError, type SourceErrorType } from "./errors.js";
+import { neo4jRoute, type Neo4jRoute } from "./neo4jRoute.js";
 
 /**
  * The watermark parameters a Cypher query uses, and only those (a Bolt server that cannot take
@@ -37,6 +38,7 @@ export function classifyNeo4jError(error: unknown): SourceError {
 
 export class Neo4jSource implements Source {
   private driver: Driver | undefined;
+  private route: Neo4jRoute | undefined;
 
   constructor(
     private readonly config: ConnectionConfig,
@@ -51,7 +53,9 @@ export class Neo4jSource implements Source {
     if (this.driver) return this.driver;
     const c = this.config;
     const token = typeof c.user === "string" ? neo4j.auth.basic(c.user, (c.password as string | undefined) ?? "") : undefined;
-    const driver = neo4j.driver(c.uri as string, token, {
+    const route = (this.route ??= await neo4jRoute(c, this.options.connectTimeoutMs));
+    const driver = neo4j.driver(route.uri, token, {
+      ...route.config,
       connectionTimeout: this.options.connectTimeoutMs,
       connectionAcquisitionTimeout: this.options.connectTimeoutMs,
       maxConnectionPoolSize: 2,
@@ -62,7 +66,7 @@ export class Neo4jSource implements Source {
       await driver.verifyConnectivity(this.database ? { database: this.database } : {});
     } catch (error) {
       await driver.close().catch(() => undefined);
-      throw classifyNeo4jError(error);
+      throw route.endpoint.explain(classifyNeo4jError(error));
     }
     this.driver = driver;
     return driver;
@@ -136,7 +140,10 @@ export class Neo4jSource implements Source {
 
   async close(): Promise<void> {
     const driver = this.driver;
+    const route = this.route;
     this.driver = undefined;
+    this.route = undefined;
     await driver?.close().catch(() => undefined);
+    await route?.close();
   }
 }

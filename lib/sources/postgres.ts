@@ -17,7 +17,10 @@ import {
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
 import { orderedSelect, splitIntegers, sqlPosition, WRAPPED, wrapQuery } from "./keyOrder.js";
 import { bindLastPull } from "./lastPull.js";
-import { connectWithTls, type TlsAttempt } from "./tls.js";
+import { PostgresCtidOrder, queryPlan, type CtidStatement } from "./postgresCtid.js";
+import { openEndpoint, type Endpoint } from "./endpoint.js";
+import { dsnSslMode, dsnTarget, endClient } from "./postgresConnection.js";
+import { connectWithTls, effectiveSslMode, nodeTlsOptions, tlsMaterial } from "./tls.js";
 
 // int8 arrives as text; keep it a number when that is exact, a string otherwise.
 const INT8_OID = 20;
@@ -83,19 +86,10 @@ class PostgresKeyOrder implements KeyOrder {
   }
 
   async estimate(): Promise<number | undefined> {
-    const { rows } = await this.run(`EXPLAIN (FORMAT JSON) ${this.text}`, this.values);
-    const plan = (rows[0]?.["QUERY PLAN"] as { Plan?: { "Plan Rows"?: unknown } }[] | undefined)?.[0]?.Plan;
+    const plan = await queryPlan(this.run, this.text, this.values);
     return typeof plan?.["Plan Rows"] === "number" ? plan["Plan Rows"] : undefined;
   }
 }
-
-const sslSettings: Record<TlsAttempt, SslSetting> = {
-  off: false,
-  unverified: { rejectUnauthorized: false },
-  "verify-ca": { rejectUnauthorized: true, checkServerIdentity: () => undefined },
-  "verify-full": { rejectUnauthorized: true },
-  "driver-default": undefined,
-};
 
 export function classifyPostgresError(error: unknown): SourceError {
   if (error instanceof SourceError) return error;
@@ -103,7 +97,9 @@ export function classifyPostgresError(error: unknown): SourceError {
   const message = error instanceof Error ? error.message : String(error);
   const sqlState = code !== undefined && /^[0-9A-Z]{5}$/.test(code);
   let type: SourceErrorType;
-  if (code === "28P01" || code === "28000") type = "authentication_failed";
+  // 28000 also answers a connection without the TLS (or the client certificate) pg_hba asks for.
+  if (code === "28000" && /certificate|SSL off|no encryption/i.test(message)) type = "ssl_error";
+  else if (code === "28P01" || code === "28000") type = "authentication_failed";
   else if (code === "3D000") type = "database_not_found";
   else if (code === "57014") type = "timeout"; // statement_timeout
   else if (sqlState) type = "query_error";
@@ -113,13 +109,14 @@ export function classifyPostgresError(error: unknown): SourceError {
 
 export class PostgresSource implements Source {
   private client: pg.Client | undefined;
+  private endpoint: Endpoint | undefined;
 
   constructor(
     private readonly config: ConnectionConfig,
     private readonly options: SourceOptions,
   ) {}
 
-  private clientConfig(ssl: SslSetting): pg.ClientConfig {
+  private clientConfig(ssl: SslSetting, endpoint: Endpoint, dsn: URL | undefined): pg.ClientConfig {
     const c = this.config;
     const base: pg.ClientConfig = {
       connectionTimeoutMillis: this.options.connectTimeoutMs,
@@ -133,23 +130,40 @@ export class PostgresSource implements Source {
       types,
     };
     if (ssl !== undefined) base.ssl = ssl;
-    if (typeof c.dsn === "string") return { ...base, connectionString: c.dsn };
+    if (dsn) {
+      // The DSN's host becomes the checked address (or the tunnel); everything else stays as given.
+      const pinned = new URL(dsn);
+      pinned.searchParams.delete("host");
+      pinned.searchParams.delete("port");
+      // A socket directory (host=/var/run/postgresql) can only be given as the parameter.
+      if (endpoint.address.startsWith("/")) pinned.searchParams.set("host", endpoint.address);
+      else pinned.hostname = endpoint.address.includes(":") ? `[${endpoint.address}]` : endpoint.address;
+      pinned.port = String(endpoint.port);
+      return { ...base, connectionString: pinned.toString() };
+    }
     return {
       ...base,
-      host: c.host as string,
-      port: (c.port as number | undefined) ?? 5432,
+      host: endpoint.address,
+      port: endpoint.port,
       database: c.database as string,
       user: (c.username ?? c.user) as string,
       password: c.password as string | undefined,
     };
   }
 
-  private async connect(): Promise<pg.Client> {
+  /** Opens the connection on first use; subclasses (Redshift) query through it too. */
+  protected async connect(): Promise<pg.Client> {
     if (this.client) return this.client;
+    const c = this.config;
+    const dsn = typeof c.dsn === "string" ? new URL(c.dsn) : undefined;
+    const mode = effectiveSslMode(c, dsn ? dsnSslMode(dsn) : undefined);
+    const target = dsn ? dsnTarget(dsn) : { host: c.host as string, port: (c.port as number | undefined) ?? 5432 };
+    const endpoint = (this.endpoint ??= await openEndpoint(c, target, this.options.connectTimeoutMs));
+    const material = tlsMaterial(c);
     this.client = await connectWithTls(
-      this.config.ssl_mode,
+      mode,
       async (tls) => {
-        const client = new pg.Client(this.clientConfig(sslSettings[tls]));
+        const client = new pg.Client(this.clientConfig(nodeTlsOptions(tls, material, endpoint.host), endpoint, dsn));
         // A dropped connection must not crash the process; the pending query reports it.
         client.on("error", () => undefined);
         try {
@@ -158,11 +172,11 @@ export class PostgresSource implements Source {
           await client.query("SET TIME ZONE 'UTC'");
           return client;
         } catch (error) {
-          await client.end().catch(() => undefined);
+          await endClient(client);
           throw error;
         }
       },
-      classifyPostgresError,
+      (error) => endpoint.explain(classifyPostgresError(error)),
     );
     return this.client;
   }
@@ -216,8 +230,11 @@ export class PostgresSource implements Source {
     // LIMIT 0 plans the query and describes its columns without reading a row.
     const { fields } = await this.runReadOnly(`SELECT * FROM ${wrapQuery(text)} LIMIT 0`, values);
     const matching = fields.filter((field) => field.name === column);
-    // Two result columns of that name could not be told apart by sluice_q."column".
-    if (matching.length !== 1 || !KEY_TYPES.has(matching[0]!.dataTypeID)) return undefined;
+    // Two result columns of that name could not be told apart by sluice_q."column". Without a
+    // usable key, a plain read of one table can still go in ctid order.
+    if (matching.length !== 1 || !KEY_TYPES.has(matching[0]!.dataTypeID)) {
+      return PostgresCtidOrder.open(this.runReadOnly, text, values, fields.map((field) => field.name));
+    }
     return new PostgresKeyOrder(this.runReadOnly, text, values, column, INTEGER_KEYS.has(matching[0]!.dataTypeID));
   }
 
@@ -227,7 +244,8 @@ export class PostgresSource implements Source {
     // Positions go in as untyped parameters, which PostgreSQL reads as the key's own type: an
     // int8 beyond 2^53, kept as text, still compares as a number.
     const bind = (position: KeyPosition) => `$${values.push(sqlPosition(position))}`;
-    const text = order
+    const ctid = order?.order instanceof PostgresCtidOrder ? order.order : undefined;
+    const text = order && !ctid
       ? orderedSelect({ text: bound.text, key: keyOf(order.order.column), range: order.range, bind, orderBy: (key) => `${key} ASC NULLS LAST` })
       : bound.text;
     const client = await this.connect();
@@ -239,25 +257,25 @@ export class PostgresSource implements Source {
       next.catch(() => undefined); // awaited below; a consumer that stops early never does
       return next;
     };
+    const classified = <T>(promise: Promise<T>) => promise.catch((error: unknown) => Promise.reject(classifyPostgresError(error)));
     let pending: Promise<pg.QueryResult<Row>> | undefined;
     try {
-      try {
-        await client.query("BEGIN READ ONLY");
-        await client.query({ text: `DECLARE sluice_pull NO SCROLL CURSOR FOR ${text}`, values });
-      } catch (error) {
-        throw classifyPostgresError(error);
-      }
-      pending = fetchNext();
-      for (;;) {
-        let rows: Row[];
-        try {
-          rows = (await pending).rows;
-        } catch (error) {
-          throw classifyPostgresError(error);
-        }
-        if (rows.length === 0) return;
+      await classified(client.query("BEGIN READ ONLY"));
+      // A ctid order reads its range in chunks of blocks, one cursor each (see postgresCtid.ts).
+      const statements: Iterable<CtidStatement> = ctid
+        ? await classified(ctid.statements(order!.range, values, batchSize, (sql, args) => client.query({ text: sql, values: args })))
+        : [{ text, values }];
+      for (const statement of statements) {
+        await classified(client.query({ text: `DECLARE sluice_pull NO SCROLL CURSOR FOR ${statement.text}`, values: statement.values }));
         pending = fetchNext();
-        yield rows;
+        for (;;) {
+          const { rows } = await classified(pending);
+          if (rows.length === 0) break;
+          pending = fetchNext();
+          yield ctid ? ctid.strip(rows) : rows;
+        }
+        pending = undefined;
+        await classified(client.query("CLOSE sluice_pull"));
       }
     } finally {
       await pending?.catch(() => undefined);
@@ -267,7 +285,10 @@ export class PostgresSource implements Source {
 
   async close(): Promise<void> {
     const client = this.client;
+    const endpoint = this.endpoint;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    this.endpoint = undefined;
+    if (client) await endClient(client);
+    await endpoint?.close().catch(() => undefined);
   }
 }

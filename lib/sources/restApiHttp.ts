@@ -7,6 +7,7 @@ import { Buffer } from "node:buffer";
 import { setTimeout as sleep } from "node:timers/promises";
 import { scrubSecrets, secretValues } from "../connectors/redaction.js";
 import { DEFAULT_API_KEY_HEADER, DEFAULT_TIMEOUT_SECONDS, type RestApiConfig } from "../connectors/restApiSchema.js";
+import { guardedFetch } from "../net/guardedFetch.js";
 import { classifyNetworkError, SourceError } from "./errors.js";
 import type { TokenSource } from "./restApiAuth.js";
 
@@ -127,7 +128,8 @@ export class RestApiClient {
     for (let hop = 0; ; ) {
       const token = await this.tokens?.token(signal);
       const headers = token === undefined ? this.headers : { ...this.headers, authorization: `Bearer ${token}` };
-      const response = await fetch(current, { method: "GET", headers, redirect: "manual", signal });
+      // Each hop's host is resolved and checked by the network guard, and connected to as checked.
+      const response = await guardedFetch(current, { method: "GET", headers, signal });
       if (response.status === 401 && token !== undefined && !renewed) {
         await response.body?.cancel().catch(() => undefined);
         this.tokens!.refused(token);

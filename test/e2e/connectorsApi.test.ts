@@ -53,8 +53,8 @@ describe("connector CRUD with the seed payloads", () => {
     }
     const all = await h.request("GET", "/api/v1/connectors", { key });
     expect(all.body.items).toHaveLength(5);
-    expect(all.body.available_types.map((t: { type: string }) => t.type)).toEqual(["postgresql", "mysql", "mongodb", "neo4j", "rest_api", "dbt"]);
-    expect(all.body.total_available).toBe(6);
+    expect(all.body.available_types.map((t: { type: string }) => t.type)).toEqual(["postgresql", "mysql", "mongodb", "neo4j", "rest_api", "redis", "redshift", "dbt"]);
+    expect(all.body.total_available).toBe(8);
 
     const names: string[] = [];
     let cursor: string | null = null;
@@ -141,7 +141,7 @@ describe("connector CRUD with the seed payloads", () => {
   it("serves the connector-types catalogue with JSON Schemas from the zod schemas", async () => {
     const response = await h.request("GET", "/api/v1/connector-types");
     expect(response.status).toBe(200);
-    expect(response.body.items).toHaveLength(6);
+    expect(response.body.items).toHaveLength(8);
     const pg = response.body.items.find((t: { type: string }) => t.type === "postgresql");
     expect(pg).toMatchObject({ name: "PostgreSQL", category: "database", auth_type: "credentials" });
     expect(pg.features).toContain("incremental_pull");

@@ -96,6 +96,23 @@ describe("the built handlers", () => {
     }
   }, 60_000);
 
+  it("connectors: serves the OpenAPI document and the docs page with its own Swagger UI files, no key needed", async () => {
+    const handler = await handlerOf("ConnectorsFunction");
+    const unauthenticated = (route: string) => httpApiEvent("GET", route, { key: "" });
+    const doc = await handler(unauthenticated("/api/v1/openapi.json"), {});
+    expect(doc.statusCode).toBe(200);
+    expect(JSON.parse(doc.body)).toMatchObject({ openapi: expect.stringMatching(/^3\.1/), paths: expect.objectContaining({ "/api/v1/connectors": expect.any(Object) }) });
+    const page = await handler(unauthenticated("/docs"), {});
+    expect(page.statusCode).toBe(200);
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]*swagger-ui[^"]*)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      const file = await handler(unauthenticated(asset), {});
+      expect(file.statusCode, asset).toBe(200);
+      expect(file.body.length, asset).toBeGreaterThan(1000);
+    }
+  }, 60_000);
+
   it("pull: answers for its route", async () => {
     const handler = await handlerOf("PullFunction");
     const missing = await handler(event("POST", "/api/v1/connectors/conn_missing/pull"), {});

@@ -47,6 +47,8 @@ beforeAll(async () => {
   Object.assign(process.env, {
     DYNAMODB_ENDPOINT: store.endpoint, CONTROL_TABLE: "worker-control", RECORDS_TABLE: "worker-records",
     CONNECTOR_ENCRYPTION_KEY: key, AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", AWS_REGION: "us-east-1", LOG_LEVEL: "error",
+    // The AWS runtime refuses private hosts by default; the test's PostgreSQL is on loopback.
+    ALLOW_PRIVATE_NETWORKS: "true",
   });
   handler = (await import("../../functions/pullWorker.js")).handler as Handler;
 }, 120_000);

@@ -41,7 +41,7 @@ beforeAll(async () => {
   model = throttleWrites(client, { writeUnitsPerSecond: 200 });
   const lambda = new SimulatedLambda(2000);
   services = createServices({
-    config: loadConfig("aws", { CONTROL_TABLE: "thr-control", RECORDS_TABLE: "thr-records", CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(), PULL_DEADLINE_MARGIN_SECONDS: "0" }),
+    config: loadConfig("aws", { CONTROL_TABLE: "thr-control", RECORDS_TABLE: "thr-records", CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(), PULL_DEADLINE_MARGIN_SECONDS: "0", ALLOW_PRIVATE_NETWORKS: "true" }),
     logger: createLogger("error"),
     dynamo: client,
     keyProvider: new LocalKeyProvider(KeyRing.parse(Fernet.generateKey())),

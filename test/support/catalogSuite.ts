@@ -36,7 +36,9 @@ export interface CatalogTarget {
 }
 
 export interface CatalogFixture {
-  type: "postgresql" | "mysql" | "mongodb" | "neo4j";
+  type: "postgresql" | "mysql" | "mongodb" | "neo4j" | "redis" | "redshift";
+  /** The connectors' query, where "SELECT 1" (or MongoDB's "{}") is not one the type accepts. */
+  query?: string;
   /** Environment for the service (CATALOG_SAMPLE_SIZE…). */
   env?: Record<string, string>;
   start(): Promise<CatalogTarget>;
@@ -82,7 +84,7 @@ export function defineCatalogSuite(fixture: CatalogFixture): void {
       await target.create();
       h = await startHarness(fixture.env);
       const created = await h.request("POST", "/api/v1/connectors", {
-        body: { name: `${fixture.type} catalog`, connector_type: fixture.type, collection: "cat", record_type: "row", connection_config: target.config, query: fixture.type === "mongodb" ? "{}" : "SELECT 1" },
+        body: { name: `${fixture.type} catalog`, connector_type: fixture.type, collection: "cat", record_type: "row", connection_config: target.config, query: fixture.query ?? (fixture.type === "mongodb" ? "{}" : "SELECT 1") },
       });
       expect(created.status, created.text).toBe(201);
       id = created.body.id;
@@ -183,7 +185,7 @@ export function defineCatalogSuite(fixture: CatalogFixture): void {
 
     it("a sync that cannot connect is recorded failed with its typed error", async () => {
       const created = await h.request("POST", "/api/v1/connectors", {
-        body: { name: "unreachable", connector_type: fixture.type, collection: "cat", record_type: "row", connection_config: target.failure.config, query: fixture.type === "mongodb" ? "{}" : "SELECT 1" },
+        body: { name: "unreachable", connector_type: fixture.type, collection: "cat", record_type: "row", connection_config: target.failure.config, query: fixture.query ?? (fixture.type === "mongodb" ? "{}" : "SELECT 1") },
       });
       const sync = await syncAndWait(h, created.body.id);
       expect(sync).toMatchObject({ status: "failed", products_created: 0, error: { type: target.failure.type, message: expect.any(String) } });

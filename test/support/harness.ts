@@ -7,6 +7,7 @@ import { Fernet } from "../../lib/crypto/fernet.js";
 import { startLocalService, type LocalService } from "../../lib/local/server.js";
 import { loadConfig } from "../../lib/runtime/config.js";
 import { createLogger } from "../../lib/runtime/logger.js";
+import { checkContract } from "./contract.js";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -35,6 +36,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     PORT: "0",
     CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(),
     LOG_LEVEL: "debug",
+    // The suites send bursts past the default limits (polling, fuzzing); rateLimits.test.ts sets its own.
+    RATE_LIMIT_PER_SECOND: "100000", RATE_LIMIT_BURST: "100000",
+    WEBHOOK_RATE_LIMIT_PER_SECOND: "100000", WEBHOOK_RATE_LIMIT_BURST: "100000",
+    STREAM_RATE_LIMIT_PER_MINUTE: "1000000", STREAM_RATE_LIMIT_BURST: "100000",
     ...env,
   });
   const service = await startLocalService(config, createLogger("debug", (line) => logs.push(line)));
@@ -56,6 +61,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     } catch {
       parsed = text;
     }
+    // Every response is checked against the OpenAPI document: a shape it does not describe fails the test.
+    checkContract(method, route, response.status, response.headers, parsed, text);
     return { status: response.status, body: parsed as never, text, headers: response.headers };
   };
   return {

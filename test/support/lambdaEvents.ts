@@ -66,6 +66,8 @@ export async function startLambdaStore(env: Record<string, string> = {}): Promis
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_REGION: "us-east-1",
     LOG_LEVEL: "error",
+    // The AWS runtime refuses private hosts by default; the test servers listen on loopback.
+    ALLOW_PRIVATE_NETWORKS: "true",
     ...env,
   });
   return {

@@ -13,7 +13,7 @@ import type { AppEnv } from "../types.js";
 import { idParam } from "../params.js";
 import { withoutTenant } from "../view.js";
 
-const identifier = z
+export const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "use 1-128 characters of letters, digits, _ . and -, starting with a letter or digit");
 
@@ -27,7 +27,7 @@ export function pushScope(c: Context<AppEnv>): RecordScope {
   };
 }
 
-const batchBody = z.object({ records: z.array(z.unknown()).min(1, "records must hold at least one record") });
+export const batchBody = z.object({ records: z.array(z.unknown()).min(1, "records must hold at least one record") });
 
 /** A `{records: [...]}` body already read as bytes (the webhook verifies them first). */
 export function parseBatch(bytes: Uint8Array): unknown[] {

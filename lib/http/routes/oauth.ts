@@ -9,7 +9,7 @@ import { readJson } from "../body.js";
 import { idQuery } from "../params.js";
 import type { AppEnv } from "../types.js";
 
-const refreshBody = z.strictObject({ connector_uuid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "connector_uuid is a connector id") });
+export const refreshBody = z.strictObject({ connector_uuid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "connector_uuid is a connector id") });
 
 /** The query string, one value per name (the first). */
 function queryOf(c: Context<AppEnv>): Record<string, string> {

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import type { ConnectorService } from "../../connectors/service.js";
 import { ValidationError } from "../../errors.js";
 import type { ConnectionTester } from "../../pull/connectionTest.js";
+import type { EventPublisher } from "../../events/publisher.js";
 import type { Dispatcher } from "../../dispatch/contract.js";
 import type { PullRunner } from "../../pull/runner.js";
 import type { RunRepository } from "../../pull/runRepository.js";
@@ -72,6 +73,8 @@ export interface PullRouteDeps {
   runs: RunRepository;
   tester: ConnectionTester;
   config: { pullMaxWaitSeconds: number };
+  /** Event webhooks: a failed test raises connector.connection_failed (or its kin); never throws. */
+  events?: { publisher: Pick<EventPublisher, "testFinished"> };
 }
 
 export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
@@ -93,6 +96,7 @@ export function pullRoutes(deps: PullRouteDeps): Hono<AppEnv> {
     const { connector, config } = await deps.connectors.openConfig(tenant, id);
     const result = await deps.tester(connector.connector_type, config, connector.query);
     await deps.connectors.recordTest(tenant, id, result);
+    await deps.events?.publisher.testFinished(tenant, id, result);
     return c.json({ connector_id: id, ...result });
   });
 

@@ -11,7 +11,7 @@ import { pushScope } from "./ingest.js";
 /** Room for a large schema, well under DynamoDB's 400 KB item. */
 const MAX_SCHEMA_BYTES = 256 * 1024;
 
-const putBody = z
+export const putBody = z
   .object({ schema: z.union([z.record(z.string(), z.unknown()), z.boolean()], { error: 'the body must be {"schema": <JSON Schema>}' }) })
   .strict();
 

@@ -17,7 +17,7 @@ import { requireRole } from "../auth.js";
 import type { AppEnv } from "../types.js";
 import { parseBatch, pushScope } from "./ingest.js";
 
-const secretBody = z.object({ secret: z.string().min(16, "secret must be at least 16 characters").max(1024) }).strict();
+export const secretBody = z.object({ secret: z.string().min(16, "secret must be at least 16 characters").max(1024) }).strict();
 
 export interface WebhookRouteDeps {
   ingest: IngestService;

@@ -1,6 +1,6 @@
 // A MariaDB server for the MySQL source tests: Debian's mariadb-server (installed when missing
 // and running as root on Debian) on a fresh temp datadir, 127.0.0.1 only, or MYSQL_URL.
-import { chown, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import {
@@ -18,9 +18,13 @@ import {
   type SqlServer,
   waitUntil,
 } from "./net.js";
+import type { ServerTls } from "./tlsCa.js";
 
 /** `url`: mysql://user:password@127.0.0.1:port/sluice_test */
 export type MariaDbServer = SqlServer;
+
+/** The account (same password) that must present a client certificate: `REQUIRE X509`. */
+export const CERT_USER = "sluice_cert";
 
 const MISSING = "install mariadb-server (apt-get install mariadb-server) or set MYSQL_URL";
 const DATABASE = "sluice_test";
@@ -29,16 +33,19 @@ const READY_TIMEOUT_MS = 60_000;
 /** The system account Debian's package creates; mariadbd refuses to run as root without one. */
 const SYSTEM_USER = "mysql";
 
-export async function startMariaDb(): Promise<MariaDbServer> {
-  const given = await sqlServerFromEnv("MYSQL_URL", 3306, ping);
-  if (given) return given;
+/** With `tls`: TLS on, and the CERT_USER account. Needs the local server (MYSQL_URL cannot be reconfigured). */
+export async function startMariaDb(options: { tls?: ServerTls } = {}): Promise<MariaDbServer> {
+  if (!options.tls) {
+    const given = await sqlServerFromEnv("MYSQL_URL", 3306, ping);
+    if (given) return given;
+  }
 
   const installedBefore = await findCommand("mariadbd");
   const mariadbd = installedBefore ?? (await ensureCommand("mariadbd", ["mariadb-server"], MISSING));
   if (!installedBefore) await stopPackagedServer();
   const installDb = await ensureCommand("mariadb-install-db", ["mariadb-server"], MISSING);
   const owner = isRoot() ? await systemUserIds() : undefined;
-  return onFreePort((port) => launch({ mariadbd, installDb, owner }, port));
+  return onFreePort((port) => launch({ mariadbd, installDb, owner, tls: options.tls }, port));
 }
 
 interface Setup {
@@ -46,16 +53,27 @@ interface Setup {
   installDb: string;
   /** The system account to run as, when this process is root. */
   owner: { uid: number; gid: number } | undefined;
+  tls?: ServerTls;
+}
+
+/** The PEM files inside the server's dir, readable by its account; the server options naming them. */
+async function tlsOptions(dir: string, tls: ServerTls, owner: Setup["owner"]): Promise<string[]> {
+  const files = { cert: join(dir, "server.pem"), key: join(dir, "server.key"), ca: join(dir, "ca.pem") };
+  await Promise.all([copyFile(tls.certFile, files.cert), copyFile(tls.keyFile, files.key), copyFile(tls.caFile, files.ca)]);
+  await chmod(files.key, 0o600);
+  if (owner) await Promise.all(Object.values(files).map((file) => chown(file, owner.uid, owner.gid)));
+  return [`--ssl-cert=${files.cert}`, `--ssl-key=${files.key}`, `--ssl-ca=${files.ca}`];
 }
 
 /** A fresh datadir and a server on it; the tether removes the dir when the server stops. */
-async function launch({ mariadbd, installDb, owner }: Setup, port: number): Promise<MariaDbServer> {
+async function launch({ mariadbd, installDb, owner, tls }: Setup, port: number): Promise<MariaDbServer> {
   const dir = await makeTempDir("mariadb");
   const asUser = owner ? [`--user=${SYSTEM_USER}`] : [];
   const datadir = join(dir, "data");
   const initFile = join(dir, "init.sql");
   const errorLog = join(dir, "error.log");
   const password = newPassword();
+  let tlsArgs: string[] = [];
   try {
     if (owner) await chown(dir, owner.uid, owner.gid);
     await run(installDb, [
@@ -73,11 +91,15 @@ async function launch({ mariadbd, installDb, owner }: Setup, port: number): Prom
         `CREATE DATABASE ${DATABASE};`,
         `CREATE USER '${USER}'@'${LOOPBACK}' IDENTIFIED BY '${password}';`,
         `GRANT ALL PRIVILEGES ON ${DATABASE}.* TO '${USER}'@'${LOOPBACK}';`,
+        ...(tls
+          ? [`CREATE USER '${CERT_USER}'@'${LOOPBACK}' IDENTIFIED BY '${password}' REQUIRE X509;`, `GRANT ALL PRIVILEGES ON ${DATABASE}.* TO '${CERT_USER}'@'${LOOPBACK}';`]
+          : []),
         "",
       ].join("\n"),
       { mode: 0o600 },
     );
     if (owner) await chown(initFile, owner.uid, owner.gid);
+    tlsArgs = tls ? await tlsOptions(dir, tls, owner) : [];
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw new Error(`preparing a MariaDB datadir failed: ${(err as Error).message}`, { cause: err });
@@ -97,6 +119,7 @@ async function launch({ mariadbd, installDb, owner }: Setup, port: number): Prom
       "--skip-name-resolve",
       `--init-file=${initFile}`,
       "--innodb-buffer-pool-size=64M",
+      ...tlsArgs,
       ...asUser,
     ],
     dir,

