@@ -29,7 +29,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "sluice-kill-"));
   // Checkpoints every 100 ms, not every second: often enough to see the progress rise and kill
   // within it, and each still covers several batches, which the resume must read again exactly.
-  env = { SLUICE_DATA_DIR: dataDir, CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(), LOG_LEVEL: "info", PULL_CHECKPOINT_INTERVAL_MS: "100" };
+  // The progress is polled every few milliseconds: no per-key rate limit (0) for this client.
+  env = { SLUICE_DATA_DIR: dataDir, CONNECTOR_ENCRYPTION_KEY: Fernet.generateKey(), LOG_LEVEL: "info", PULL_CHECKPOINT_INTERVAL_MS: "100", RATE_LIMIT_PER_SECOND: "0" };
   service = await npmStart(env);
   key = /sk_local_[A-Za-z0-9_-]{43}/.exec(service.output())![0];
 }, 120_000);
