@@ -4,6 +4,7 @@
 import { Buffer } from "node:buffer";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
+import { REDACTED } from "./redaction.js";
 
 const PEM_MAX = 64 * 1024;
 
@@ -29,7 +30,8 @@ export const tlsFields = {
   ssl_key: z
     .string()
     .max(PEM_MAX)
-    .refine(readable((pem) => createPrivateKey(pem)), "must be PEM text of an unencrypted private key (-----BEGIN PRIVATE KEY-----)")
+    // The redacted placeholder keeps the stored key: a PATCH of other fields revalidates the view.
+    .refine((text) => text === REDACTED || readable((pem) => createPrivateKey(pem))(text), "must be PEM text of an unencrypted private key (-----BEGIN PRIVATE KEY-----)")
     .optional()
     .describe("PEM: the client certificate's private key (a secret: encrypted at rest, redacted)"),
 };
@@ -63,7 +65,8 @@ export const sshTunnelSchema = z
     if (tunnel.private_key === undefined && tunnel.password === undefined) {
       ctx.addIssue({ code: "custom", path: ["private_key"], message: "ssh_tunnel needs private_key or password" });
     }
-    if (tunnel.private_key !== undefined && !sshKeyReadable(tunnel.private_key, tunnel.passphrase)) {
+    const kept = tunnel.private_key === REDACTED || tunnel.passphrase === REDACTED; // the stored key, unchanged
+    if (tunnel.private_key !== undefined && !kept && !sshKeyReadable(tunnel.private_key, tunnel.passphrase)) {
       ctx.addIssue({ code: "custom", path: ["private_key"], message: "ssh_tunnel.private_key is not a private key that can be read (OpenSSH or PEM; give passphrase for an encrypted one)" });
     }
   });

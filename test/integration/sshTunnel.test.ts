@@ -103,6 +103,10 @@ describe("ssh_tunnel", () => {
     const created = await h.request("POST", "/api/v1/connectors", { body: { name: "shown", connector_type: "postgresql", connection_config: pgConfig() } });
     const shown = await h.request("GET", `/api/v1/connectors/${created.body.id}`);
     expect(shown.body.connection_config.ssh_tunnel).toMatchObject({ private_key: "***REDACTED***", known_host_key: sshd.hostKey, username: sshd.username });
+    // The view sent back (the key as its placeholder) keeps the stored key: the tunnel still opens.
+    const resent = await h.request("PATCH", `/api/v1/connectors/${created.body.id}`, { body: { connection_config: shown.body.connection_config } });
+    expect(resent.status, JSON.stringify(resent.body)).toBe(200);
+    expect((await h.request("POST", `/api/v1/connectors/${created.body.id}/test`)).body).toMatchObject({ status: "success" });
     const keyLines = [sshd.privateKey, stranger.privateKey].flatMap((key) => key.split("\n").filter((line) => line.length > 40 && !line.startsWith("-----")));
     expect(keyLines.length).toBeGreaterThan(2);
     for (const text of [...h.responses, ...h.logs]) {

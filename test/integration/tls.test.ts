@@ -92,6 +92,13 @@ describe.each([
     expect(created.status).toBe(201);
     const shown = await h.request("GET", `/api/v1/connectors/${created.body.id}`);
     expect(shown.body.connection_config).toMatchObject({ ssl_key: "***REDACTED***", ssl_cert: client.certPem, ssl_ca: ca.caPem });
+    // A PATCH of other fields keeps the stored key (the view's placeholder is no PEM to check),
+    // and so does one that sends the view's connection_config back: the test still connects.
+    const renamed = await h.request("PATCH", `/api/v1/connectors/${created.body.id}`, { body: { name: `${type} keyed, renamed` } });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    const resent = await h.request("PATCH", `/api/v1/connectors/${created.body.id}`, { body: { connection_config: shown.body.connection_config } });
+    expect(resent.status, JSON.stringify(resent.body)).toBe(200);
+    expect((await h.request("POST", `/api/v1/connectors/${created.body.id}/test`)).body).toMatchObject({ status: "success" });
     const keyBody = client.keyPem.split("\n").filter((line) => line && !line.startsWith("-----")).join("");
     for (const text of [...h.responses, ...h.logs]) {
       expect(text).not.toContain(keyBody.slice(0, 40));
