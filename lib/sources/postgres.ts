@@ -260,8 +260,10 @@ export class PostgresSource implements Source {
     const classified = <T>(promise: Promise<T>) => promise.catch((error: unknown) => Promise.reject(classifyPostgresError(error)));
     let pending: Promise<pg.QueryResult<Row>> | undefined;
     try {
-      await classified(client.query("BEGIN READ ONLY"));
-      // A ctid order reads its range in chunks of blocks, one cursor each (see postgresCtid.ts).
+      // A ctid order reads its range in chunks of blocks, one cursor each (see postgresCtid.ts),
+      // all in one snapshot: a row an UPDATE moves into a chunk already read is then still read
+      // where it was, not missed (READ COMMITTED would take a new snapshot per cursor).
+      await classified(client.query(ctid ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN READ ONLY"));
       const statements: Iterable<CtidStatement> = ctid
         ? await classified(ctid.statements(order!.range, values, batchSize, (sql, args) => client.query({ text: sql, values: args })))
         : [{ text, values }];

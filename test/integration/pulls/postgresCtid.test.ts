@@ -51,6 +51,8 @@ beforeAll(async () => {
     "CREATE TABLE ctid_parted_1 PARTITION OF ctid_parted FOR VALUES IN (1)",
     "CREATE TABLE ctid_inherited (mac macaddr, name text)",
     "CREATE TABLE ctid_inheriting (region int) INHERITS (ctid_inherited)",
+    "CREATE TABLE ctid_snapshot AS SELECT lpad(to_hex(i), 12, '0')::macaddr AS mac, 'Kept ' || i AS name FROM generate_series(1, 3000) AS i",
+    "ANALYZE ctid_snapshot", // statistics size its chunks (none: one chunk of 4096 blocks)
     "CREATE TABLE ctid_growing AS SELECT lpad(to_hex(i), 12, '0')::macaddr AS mac, 'Grown ' || i AS name FROM generate_series(1, 3000) AS i",
   ]);
   admin = new pg.Client({ connectionString: server.url });
@@ -209,6 +211,28 @@ describe("the ctid order of a source", () => {
       }
       // A key type the key order takes still orders by the key, not the ctid.
       expect(await source.keyOrder("SELECT bucket, name FROM ctid_devices", ALL, "bucket")).not.toBeInstanceOf(PostgresCtidOrder);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it("reads a range's chunks in one snapshot: rows deleted mid-read from chunks not yet read are still read", async () => {
+    const source = open();
+    try {
+      const order = (await source.keyOrder("SELECT mac, name FROM ctid_snapshot", ALL, "mac"))!;
+      const [range] = await order.split(1);
+      const rows: Row[] = [];
+      let deleted = false;
+      // Batches of 20: chunks of about 320 rows, so the range is read by several cursors.
+      for await (const batch of source.read("SELECT mac, name FROM ctid_snapshot", ALL, 20, { order, range: range! })) {
+        rows.push(...batch);
+        if (!deleted) {
+          await admin.query("DELETE FROM ctid_snapshot WHERE name::text > 'Kept 2'"); // most rows, in every later chunk
+          deleted = true;
+        }
+      }
+      expect(rows).toHaveLength(3000);
+      expect(new Set(rows.map((row) => row.mac)).size).toBe(3000);
     } finally {
       await source.close();
     }
