@@ -184,6 +184,11 @@ export function loadConfig(runtime: RuntimeKind, env: Env = process.env): Config
     allowPrivateNetworks: boolFrom(env, "ALLOW_PRIVATE_NETWORKS", runtime === "local"),
     dnsServers: dnsServersFrom(env),
   };
+  // A partition's claim is renewed at its checkpoints: one saved less often than that would let
+  // the claim lapse and another worker take the partition over mid-read.
+  if (config.pullCheckpointIntervalMs * 2 > config.pullLeaseTtlMs) {
+    throw new ConfigurationError(`PULL_CHECKPOINT_INTERVAL_MS must be at most half of PULL_LEASE_TTL_SECONDS (${config.pullLeaseTtlMs / 2} ms), got ${config.pullCheckpointIntervalMs}`);
+  }
   // Only the local runtime may fall back to a generated key file; a deployed service without
   // KMS and without a key ring would write envelopes nobody can open after a restart.
   if (runtime !== "local" && !config.kmsKeyId && !config.encryptionKeys) {

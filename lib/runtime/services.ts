@@ -111,7 +111,8 @@ export function createServices(input: {
     testLog: tests,
     onDeleted: async (tenant: string, id: string): Promise<void> => {
       await catalog.entries.markConnectorRemoved(tenant, id, new Date().toISOString());
-      await grants.removeConnector(tenant, id);
+      // The connector is gone already: grants left over are harmless (ids are never reused).
+      await grants.removeConnector(tenant, id).catch((error: unknown) => logger.warn("could not remove a deleted connector's grants", { connector_id: id, error: (error as Error)?.message }));
     },
   });
   const records = input.records ?? new DynamoRecordStore(db, config.recordsTable, { shards: config.recordShards });

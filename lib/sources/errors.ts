@@ -47,7 +47,6 @@ export class MissingModuleError extends SourceError {
   }
 }
 
-/** Network-level causes every driver surfaces the same way (Node's errno codes). */
 /** The guard's refusal behind an error, where a driver wrapped it (a socket error's cause). */
 export function hostRefusalIn(error: unknown): HostNotAllowedError | undefined {
   for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
@@ -56,6 +55,7 @@ export function hostRefusalIn(error: unknown): HostNotAllowedError | undefined {
   return undefined;
 }
 
+/** Network-level causes every driver surfaces the same way (Node's errno codes). */
 export function classifyNetworkError(error: unknown): SourceErrorType | undefined {
   if (hostRefusalIn(error)) return "host_not_allowed";
   const code = (error as { code?: unknown })?.code;

@@ -20,4 +20,10 @@ describe("loadConfig", () => {
     expect(() => loadConfig("local", { PORT: "http" })).toThrow(/PORT must be an integer/);
     expect(() => loadConfig("local", { LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
   });
+
+  it("refuses a checkpoint interval the partition claim would lapse within", () => {
+    expect(loadConfig("local", { PULL_CHECKPOINT_INTERVAL_MS: "0" }).pullCheckpointIntervalMs).toBe(0);
+    expect(loadConfig("local", { PULL_LEASE_TTL_SECONDS: "10", PULL_CHECKPOINT_INTERVAL_MS: "5000" }).pullCheckpointIntervalMs).toBe(5000);
+    expect(() => loadConfig("local", { PULL_LEASE_TTL_SECONDS: "10", PULL_CHECKPOINT_INTERVAL_MS: "5001" })).toThrow(/PULL_CHECKPOINT_INTERVAL_MS must be at most half of PULL_LEASE_TTL_SECONDS \(5000 ms\)/);
+  });
 });
