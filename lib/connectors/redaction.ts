@@ -51,6 +51,25 @@ function redactQuery(tail: string): string {
   return `${tail.slice(0, q)}?${params.join("&")}`;
 }
 
+function uriQuerySecrets(tail: string): string[] {
+  const q = tail.indexOf("?");
+  if (q < 0) return [];
+  return tail
+    .slice(q + 1)
+    .split("&")
+    .map((pair) => [decoded(pair.slice(0, Math.max(0, pair.indexOf("=")))), pair.slice(pair.indexOf("=") + 1)] as const)
+    .filter(([key, item]) => key !== "" && item !== "" && (isSecretKey(key) || /authMechanismProperties/i.test(key)))
+    .map(([, item]) => item);
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The URI with its password (and secret-named query parameters) replaced by ***REDACTED***. */
 export function redactUri(uri: string): string {
   const parts = splitUri(uri);
@@ -76,8 +95,12 @@ export function secretValues(value: unknown, name = ""): string[] {
   if (value === null || value === undefined) return [];
   if (typeof value === "string") {
     if (isSecretKey(name)) return [value];
-    const password = splitUri(value)?.password;
-    return password ? [password] : [];
+    const parts = splitUri(value);
+    if (!parts) return [];
+    // As written and as the driver decodes it (a driver's error may echo either), and the
+    // values of secret-named query parameters (`?password=…`).
+    const found = [...(parts.password ? [parts.password] : []), ...uriQuerySecrets(parts.tail)];
+    return [...new Set(found.flatMap((secret) => [secret, decoded(secret)]))];
   }
   if (typeof value === "object") {
     return Object.entries(value).flatMap(([key, item]) => secretValues(item, Array.isArray(value) ? name : key));

@@ -55,6 +55,10 @@ describe("redactConfig", () => {
 
   it("lists every secret value", () => {
     expect(secretValues({ password: "a", dsn: "postgres://u:b@h/db", nested: { token: "c" }, host: "h" }).sort()).toEqual(["a", "b", "c"]);
+    // A URI's password as written and as a driver decodes it, and secret-named query parameters.
+    expect(secretValues({ url: "redis://u:p%40ss%2Fw@h:6379/0" }).sort()).toEqual(["p%40ss%2Fw", "p@ss/w"]);
+    expect(secretValues({ dsn: "postgres://u@h/db?sslmode=require&password=s%26cret&application_name=x" }).sort()).toEqual(["s%26cret", "s&cret"]);
+    expect(scrubSecrets("auth failed for p@ss/w", secretValues({ url: "redis://u:p%40ss%2Fw@h" }))).toBe(`auth failed for ${REDACTED}`);
   });
 });
 
