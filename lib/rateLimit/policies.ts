@@ -1,8 +1,8 @@
 // Which bucket a request draws from. Each request takes one token from exactly one bucket: a
-// signed webhook push from its target's (a sender's deliveries are not the key's interactive
-// budget), an NDJSON stream from its key's stream bucket (long requests, few of them), every
-// other request from its API key's.
-import { createHash } from "node:crypto";
+// signed webhook push from its key's webhook bucket (a sender's deliveries are not the key's
+// interactive budget, and one bucket whatever the target, so naming many targets gains nothing),
+// an NDJSON stream from its key's stream bucket (long requests, few of them), every other
+// request from its API key's.
 import type { Principal } from "../apiKeys/types.js";
 import type { RatePolicy } from "./contract.js";
 import type { RateLimitedError } from "./errors.js";
@@ -20,17 +20,12 @@ export interface BucketChoice {
   policy: RatePolicy | null;
 }
 
-const webhookPath = /^\/api\/v1\/webhooks\/ingest\/([^/]+)\/([^/]+)\/?$/;
+const webhookPath = /^\/api\/v1\/webhooks\/ingest\/[^/]+\/[^/]+\/?$/;
 const streamPath = /^\/api\/v1\/ingest\/[^/]+\/[^/]+\/stream\/?$/;
 
 export function bucketFor(method: string, path: string, principal: Principal, policies: RateLimitPolicies): BucketChoice {
   if (method === "POST") {
-    const webhook = webhookPath.exec(path);
-    if (webhook) {
-      // Hashed: the path is not validated yet, and a bucket name must stay a short store key.
-      const target = createHash("sha256").update(`${webhook[1]}\n${webhook[2]}`).digest("hex").slice(0, 32);
-      return { kind: "webhook", bucket: `webhook:${principal.tenant}:${target}`, policy: policies.webhook };
-    }
+    if (webhookPath.test(path)) return { kind: "webhook", bucket: `webhook:${principal.keyId}`, policy: policies.webhook };
     if (streamPath.test(path)) return { kind: "stream", bucket: `stream:${principal.keyId}`, policy: policies.stream };
   }
   return { kind: "api_key", bucket: `key:${principal.keyId}`, policy: policies.apiKey };

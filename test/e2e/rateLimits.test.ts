@@ -120,7 +120,7 @@ describe("webhook pushes", () => {
     return { status: response.status, body: JSON.parse(text), text, headers: response.headers };
   };
 
-  it("draw from their target's bucket: over it 429 and nothing stored; other targets and the key's API use unaffected", async () => {
+  it("draw from the key's webhook bucket: over it 429 and nothing stored, for any target; the key's API use unaffected", async () => {
     const key = await freshKey();
     let i = 0;
     const { ok, refused } = await drain(() => push(key, "iot/limited", i++), 20);
@@ -128,7 +128,10 @@ describe("webhook pushes", () => {
     expectRefusal(refused, WEBHOOK_BURST);
     const stored = await h.request("GET", "/api/v1/records/iot/limited?limit=100");
     expect(stored.body.items.map((r: { source_id: string }) => r.source_id).sort()).toEqual(ok.map((_, n) => `r-${n}`).sort());
-    expect((await push(key, "iot/other", 0)).status).toBe(200);
+    // One bucket whatever the target: naming another collection gains a sender nothing.
+    const other = await push(key, "iot/other", 0);
+    expect(other.status).toBe(429);
+    expect((await h.request("GET", "/api/v1/records/iot/other")).body.items).toEqual([]);
     const api = await h.request("GET", "/api/v1/connector-types", { key });
     expect(api.status).toBe(200);
     expect(limitHeaders(api).remaining).toBe(BURST - 1);
