@@ -152,3 +152,24 @@ export function keepRedactedSecrets(
   }
   return { merged };
 }
+
+const destinationKey = /^(host|hostname|hosts|base_url|token_url|authorize_url)$/i;
+
+/**
+ * Where a config sends its secrets: its host fields and the host part of every URI in it, SSH
+ * bastions included. A stored secret may only ever reach where it was given for, so a PATCH
+ * that changes this must send its secrets again (see ConnectorService.update).
+ */
+export function destinationOf(value: unknown, name = ""): string[] {
+  if (value === null || value === undefined) return [];
+  const leaf = name.slice(name.lastIndexOf(".") + 1);
+  if (typeof value === "string") {
+    const parts = splitUri(value);
+    if (parts) return [`${name}=${parts.tail.replace(/^@/, "").split(/[/?#]/, 1)[0]!.toLowerCase()}`];
+    return destinationKey.test(leaf) ? [`${name}=${value.toLowerCase()}`] : [];
+  }
+  if (typeof value === "number") return leaf === "port" ? [`${name}=${value}`] : [];
+  if (Array.isArray(value)) return value.flatMap((item) => destinationOf(item, name));
+  if (typeof value === "object") return Object.entries(value).flatMap(([key, item]) => destinationOf(item, name ? `${name}.${key}` : key));
+  return [];
+}

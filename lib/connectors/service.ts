@@ -9,7 +9,7 @@ import { newId } from "../store/ids.js";
 import type { Page } from "../store/cursor.js";
 import { isObject, parseWith, requireObject, requireSound } from "../validation.js";
 import { asSent, canonicalize, parsedAsSent } from "./aliases.js";
-import { keepRedactedSecrets, redactConfig } from "./redaction.js";
+import { destinationOf, keepRedactedSecrets, redactConfig, secretValues } from "./redaction.js";
 import type { ConnectorFilter, ConnectorRepository } from "./repository.js";
 import { connectorSchemas, patchableFields, type ConnectorInput } from "./schemas.js";
 import { mergePatch, parseType, pickSettings, settingsOf } from "./settings.js";
@@ -243,16 +243,19 @@ export class ConnectorService {
 
     const context = { tenant, connector_id: id };
     let config: ConnectionConfig | undefined;
+    let previousConfig: ConnectionConfig | undefined;
     if (isObject(patch.connection_config)) {
       const current = await this.envelopes.open<ConnectionConfig>(stored.envelope, context);
       const { merged, unresolved } = keepRedactedSecrets(patch.connection_config, current);
       if (unresolved) throw new ValidationError(`${unresolved} is ***REDACTED*** but there is no stored value to keep`, unresolved);
       config = mergePatch(current, merged);
+      previousConfig = current;
     }
     const { tenant: _t, id: _i, status: _s, envelope: _e, config_redacted, version: _v, ...rest } = stored;
     const candidate = { ...pickSettings(rest, stored.connector_type), ...patch, connection_config: config ?? config_redacted };
     // A config not being patched is validated in its redacted form: its shape is what matters.
     const input = this.parse(candidate);
+    if (config && previousConfig && isObject(patch.connection_config)) refuseCarriedSecrets(previousConfig, config, patch.connection_config);
     if (patch.test_connection === true) {
       const target = config ?? (await this.envelopes.open<ConnectionConfig>(stored.envelope, context));
       const key = JSON.stringify(target);
@@ -350,5 +353,23 @@ export class ConnectorService {
       rewrapped++;
     }
     return { scanned, rewrapped };
+  }
+}
+
+/**
+ * A stored secret goes only where it was given for: a PATCH that points the connection elsewhere
+ * (a host, a URI's host, a port, a bastion) must send every secret the new config keeps again,
+ * or an editor could send the stored password to a server of their own.
+ */
+function refuseCarriedSecrets(current: ConnectionConfig, next: ConnectionConfig, patch: Record<string, unknown>): void {
+  const where = (config: ConnectionConfig) => destinationOf(config).sort().join("\n");
+  if (where(next) === where(current)) return;
+  const given = new Set(secretValues(patch));
+  const stored = new Set(secretValues(current));
+  if (secretValues(next).some((secret) => stored.has(secret) && !given.has(secret))) {
+    throw new ValidationError(
+      "the connection's host changes: send its secrets (passwords, keys, tokens) again with it; a stored secret is only ever sent to the host it was given for",
+      "connection_config",
+    );
   }
 }

@@ -162,14 +162,23 @@ describe("PATCH keeps or replaces secrets", () => {
     const created = await h.request("POST", "/api/v1/connectors", { body: seeds.mysql });
     const id = created.body.id;
     const keep = await h.request("PATCH", `/api/v1/connectors/${id}`, {
-      body: { name: "Renamed", connection_config: { ...created.body.connection_config, host: "mysql2.internal" } },
+      body: { name: "Renamed", connection_config: { ...created.body.connection_config, database: "products2" } },
     });
     expect(keep.status).toBe(200);
     expect(keep.body.name).toBe("Renamed");
-    expect(keep.body.connection_config).toMatchObject({ host: "mysql2.internal", password: REDACTED });
-    expect(await storedConfig(id)).toMatchObject({ host: "mysql2.internal", password: secrets.mysqlPassword });
+    expect(keep.body.connection_config).toMatchObject({ database: "products2", password: REDACTED });
+    expect(await storedConfig(id)).toMatchObject({ database: "products2", password: secrets.mysqlPassword });
 
-    const replace = await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { connection_config: { password: secrets.replacedPassword } } });
+    // A stored secret is only sent to the host it was given for: a new host, or a new port,
+    // with the password kept (redacted, or left out) is refused and changes nothing.
+    for (const connection_config of [{ ...created.body.connection_config, host: "mysql2.internal" }, { host: "mysql2.internal" }, { port: 3307 }]) {
+      const moved = await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { connection_config } });
+      expect(moved.status, JSON.stringify(connection_config)).toBe(400);
+      expect(moved.body).toMatchObject({ error: "validation_error", field: "connection_config", message: expect.stringMatching(/send its secrets .* again/) });
+    }
+    expect(await storedConfig(id)).toMatchObject({ host: seeds.mysql.connection_config.host, password: secrets.mysqlPassword });
+
+    const replace = await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { connection_config: { host: "mysql2.internal", password: secrets.replacedPassword } } });
     expect(replace.status).toBe(200);
     expect(replace.body.connection_config.password).toBe(REDACTED);
     expect(await storedConfig(id)).toMatchObject({ host: "mysql2.internal", password: secrets.replacedPassword, user: "qanatix" });
@@ -178,9 +187,12 @@ describe("PATCH keeps or replaces secrets", () => {
   it("keeps the password inside a DSN sent back redacted, and replaces it when changed", async () => {
     const created = await h.request("POST", "/api/v1/connectors", { body: seeds.postgres });
     const id = created.body.id;
-    const redactedDsn = created.body.connection_config.dsn.replace("db.internal", "db2.internal");
+    const redactedDsn = created.body.connection_config.dsn.replace("/products", "/products2");
     expect((await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { connection_config: { dsn: redactedDsn } } })).status).toBe(200);
-    expect((await storedConfig(id)).dsn).toBe(`postgresql://user:${secrets.pgDsnPassword}@db2.internal:5432/products`);
+    expect((await storedConfig(id)).dsn).toBe(`postgresql://user:${secrets.pgDsnPassword}@db.internal:5432/products2`);
+    // The DSN's host changed with its password kept: refused.
+    const moved = await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { connection_config: { dsn: redactedDsn.replace("db.internal", "db2.internal") } } });
+    expect(moved.body).toMatchObject({ error: "validation_error", field: "connection_config" });
 
     const fresh = `postgresql://user:${secrets.replacedPassword}@db2.internal:5432/products`;
     const replaced = await h.request("PATCH", `/api/v1/connectors/${id}`, { body: { connection_config: { dsn: fresh } } });

@@ -35,6 +35,7 @@ it("every curl example in the README's API section works as written", async () =
   const { stdout: output } = await promisify(execFile)("bash", ["-c", script], { env: { ...process.env, SLUICE_KEY: h.ownerKey } });
   expect(output).toContain('"connection_config":{"dsn":"postgresql://user:***REDACTED***@db.internal:5432/products"}');
   expect(output).toContain('"error":"validation_error"');
+  expect(output).toMatch(/^400$/m); // a host change that keeps the stored password is refused
   expect(output).toContain('"field":"connection_config.dsn"');
   // Querri's and Qarion's shapes: aliases mapped, credentials merged and redacted, the space's list.
   expect(output).toContain('"name":"Production Database","connector_type":"postgresql","space":"default"');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSecretKey, keepRedactedSecrets, REDACTED, redactConfig, redactUri, scrubSecrets, secretValues } from "../../../lib/connectors/redaction.js";
+import { destinationOf, isSecretKey, keepRedactedSecrets, REDACTED, redactConfig, redactUri, scrubSecrets, secretValues } from "../../../lib/connectors/redaction.js";
 
 describe("redactUri", () => {
   it.each([
@@ -86,5 +86,13 @@ describe("scrubSecrets", () => {
 
   it("leaves values too short to be told from ordinary text", () => {
     expect(scrubSecrets("a to b", ["a", "to"])).toBe("a to b");
+  });
+
+  it("names where a config sends its secrets: hosts, ports, URI hosts and the SSH bastion, not other fields", () => {
+    const config = { dsn: "postgresql://u:p@db.internal:5432/app?sslmode=require", ssh_tunnel: { host: "Bastion.example.com", port: 22, username: "u" }, database: "app", batch: 5 };
+    expect(destinationOf(config).sort()).toEqual(["dsn=db.internal:5432", "ssh_tunnel.host=bastion.example.com", "ssh_tunnel.port=22"]);
+    expect(destinationOf({ ...config, database: "other" })).toEqual(destinationOf(config));
+    expect(destinationOf({ ...config, ssh_tunnel: { ...config.ssh_tunnel, host: "evil.example" } })).not.toEqual(destinationOf(config));
+    expect(destinationOf({ base_url: "https://api.example.com/v1" })).toEqual(["base_url=api.example.com"]);
   });
 });
