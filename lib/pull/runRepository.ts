@@ -118,11 +118,14 @@ export class RunRepository {
 
   /**
    * After batches are stored: the partition's position and counts, and the run's totals and
-   * chunks, in one conditional write, so the totals are always the sum of the partitions'.
+   * chunks, in one conditional write, so the totals are always the sum of the partitions'. The
+   * write adds to the totals, so it is conditional on the partition's count before it too: an
+   * SDK retry of a write that did land (its answer lost) is found applied, not added twice.
    */
   async checkpoint(tenant: string, runId: string, p: string, token: string, at: Checkpoint): Promise<void> {
     const names: Record<string, string> = { "#status": "status", "#p": p };
-    const values: Record<string, unknown> = { ":token": token, ":running": "running", ":until": at.claimedUntil, ":chunks": at.chunks };
+    const before = at.counts.records_pulled - at.delta.records_pulled;
+    const values: Record<string, unknown> = { ":token": token, ":running": "running", ":until": at.claimedUntil, ":chunks": at.chunks, ":before": before };
     const sets = ["#parts.#p.claimed_until = :until", "#parts.#p.chunks_done = #parts.#p.chunks_done + :chunks", "chunks_done = chunks_done + :chunks"];
     for (const count of RUN_COUNTS) {
       sets.push(`#parts.#p.${count} = :abs_${count}`, `${count} = ${count} + :d_${count}`);
@@ -134,12 +137,19 @@ export class RunRepository {
       names["#pos"] = "position";
       values[":pos"] = at.position;
     }
-    await this.claimed(runId, p, {
-      UpdateExpression: `SET ${sets.join(", ")}`,
-      ConditionExpression: "#status = :running AND #parts.#p.claimed_by = :token",
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }, tenant);
+    try {
+      await this.claimed(runId, p, {
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ConditionExpression: "#status = :running AND #parts.#p.claimed_by = :token AND #parts.#p.records_pulled = :before",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }, tenant);
+    } catch (error) {
+      if (!(error instanceof ClaimLostError)) throw error;
+      const state = (await this.get(tenant, runId)).partitions?.[p];
+      const applied = state?.claimed_by === token && state.records_pulled === at.counts.records_pulled;
+      if (!applied) throw error;
+    }
   }
 
   /** Starts an unordered partition over: its counts leave the run's totals (its rows are read again). */
