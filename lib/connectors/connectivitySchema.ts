@@ -79,6 +79,18 @@ export const connectivityFields = {
 
 type Ctx = z.core.$RefinementCtx;
 
+// URI parameters a driver reads a file of this service's disk for (pg-connection-string's
+// sslcert/sslkey/sslrootcert, MongoDB's tls*File): the material comes as PEM text instead.
+const FILE_PARAMETERS = ["sslcert", "sslkey", "sslrootcert", "sslcrl", "tlscafile", "tlscertificatekeyfile", "tlscertificatekeyfilepassword", "tlscrlfile"];
+
+/** A 400 for a DSN or URI parameter naming a local file (parameter names are matched case-insensitively). */
+export function checkFileParameters(value: string | undefined, field: string, ctx: Ctx): void {
+  const query = value?.split("#")[0]?.split("?")[1];
+  if (!query) return;
+  const named = [...new URLSearchParams(query).keys()].find((key) => FILE_PARAMETERS.includes(key.toLowerCase()));
+  if (named) ctx.addIssue({ code: "custom", path: [field], message: `${field}'s ${named} parameter reads a file on the server, which is not supported; give the PEM text in ssl_ca, ssl_cert and ssl_key` });
+}
+
 /** ssl_cert and ssl_key go together. */
 export function checkConnectivity(cfg: { ssl_cert?: string; ssl_key?: string }, ctx: Ctx): void {
   if ((cfg.ssl_cert === undefined) !== (cfg.ssl_key === undefined)) {

@@ -4,7 +4,7 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { validateCron } from "../schedule/cron.js";
 import { isValidTimeZone } from "../schedule/timezone.js";
-import { checkConnectivity, connectivityFields } from "./connectivitySchema.js";
+import { checkConnectivity, checkFileParameters, connectivityFields } from "./connectivitySchema.js";
 import { missingPullTarget } from "./pullTarget.js";
 import { checkRedisQuery, REDIS_KEY_COLUMN } from "../sources/redisQuery.js";
 import { checkRestApiQuery, restApiConfigSchema } from "./restApiSchema.js";
@@ -69,6 +69,7 @@ function checkUri(value: string | undefined, field: string, schemes: readonly st
   const hosts = scheme === "mongodb" ? authority.split(",") : [authority];
   const problem = hosts.map(hostProblem).find(Boolean) ?? (scheme === "mongodb+srv" && /:\d*$/.test(authority) ? "has a port, which a mongodb+srv:// URI cannot have" : undefined);
   if (problem) ctx.addIssue({ code: "custom", path: [field], message: `${field} ${problem}` });
+  checkFileParameters(value, field, ctx);
 }
 
 function requireFields(cfg: Record<string, unknown>, fields: string[], ctx: Ctx, hint: string): void {

@@ -11,8 +11,9 @@ export class HostNotAllowedError extends SluiceError {
   /** The range the address is in: "link-local", "metadata", "private", "loopback", … */
   readonly range: string;
   constructor(host: string, address: string, range: string, hint: string) {
-    const shown = host === address ? address : `${host} (${address})`;
-    super(`the host ${shown} is a ${range} address, which this service does not connect to${hint}`);
+    // A name's answer stays out of the message: it would show the tenant internal DNS answers.
+    const shown = host === address ? `the host ${host} is` : `the host ${host} resolves to`;
+    super(`${shown} a ${range} address, which this service does not connect to${hint}`);
     this.name = "HostNotAllowedError";
     this.host = host;
     this.address = address;

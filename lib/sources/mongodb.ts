@@ -20,7 +20,7 @@ import {
 import { inBatches } from "./batches.js";
 import { classifyNetworkError, errorCode, SourceError, type SourceErrorType } from "./errors.js";
 import { evenBoundaries, integerOf, rangesBetween, splitIntegers } from "./keyOrder.js";
-import { mongoRoute, mongoTls } from "./mongodbRoute.js";
+import { guardMembers, mongoRoute, mongoTls } from "./mongodbRoute.js";
 import { connectWithTls, effectiveSslMode, tlsMaterial } from "./tls.js";
 
 const LAST_PULL = ":last_pull";
@@ -193,12 +193,15 @@ export class MongoSource implements Source {
       effectiveSslMode(c),
       async (tls) => {
         const client = new MongoClient(route.uri, { ...base, ...route.options, ...mongoTls(tls, material) });
+        const refusal = guardMembers(client);
         try {
           await client.connect();
+          const refused = refusal();
+          if (refused) throw refused;
           return client;
         } catch (error) {
           await client.close().catch(() => undefined);
-          throw error;
+          throw refusal() ?? error; // a refused member closed the client under connect()
         }
       },
       (error) => route.endpoint?.explain(classifyMongoError(error)) ?? classifyMongoError(error),

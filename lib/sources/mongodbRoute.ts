@@ -1,8 +1,10 @@
 // How a MongoDB source reaches its servers: the URI's hosts guarded (or one host through the SSH
 // tunnel), and the driver's TLS options for each ssl_mode attempt with the connector's PEM files.
-import type { MongoClientOptions } from "mongodb";
+import { isIP } from "node:net";
+import type { MongoClient, MongoClientOptions } from "mongodb";
 import type { ConnectionConfig } from "../connectors/types.js";
-import { guardedResolver } from "../net/guard.js";
+import { checkAddress, guardedResolver } from "../net/guard.js";
+import { networkPolicy } from "../net/policy.js";
 import { guardFailure, openEndpoint, sshTunnelOf, type Endpoint } from "./endpoint.js";
 import { SourceError } from "./errors.js";
 import type { TlsAttempt, TlsMaterial } from "./tls.js";
@@ -58,5 +60,29 @@ export async function mongoRoute(config: ConnectionConfig, timeoutMs: number): P
   } catch (error) {
     throw guardFailure(error);
   }
-  return { uri, options: { lookup: guard.lookup } };
+  // Members a replica set announces (hello's hosts) may be IP literals, which never reach
+  // `lookup`: where private networks are refused, one seed host is connected to directly, and
+  // announced members never at all. (Several seeds, or SRV, are a replica set by choice.)
+  const direct = !networkPolicy().allowPrivate && !parts.srv && parts.hosts.length === 1;
+  return { uri, options: { lookup: guard.lookup, ...(direct ? { directConnection: true } : {}) } };
+}
+
+/**
+ * Checks each server the driver opens, a replica set's members included (the servers name them
+ * in hello): an IP-literal member never reaches `lookup`. A refused one closes the client, and
+ * `refusal()` says why; named members are checked by `lookup` as the driver connects.
+ */
+export function guardMembers(client: MongoClient): () => SourceError | undefined {
+  let refusal: SourceError | undefined;
+  client.on("serverOpening", ({ address }) => {
+    const host = address.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    if (refusal || isIP(host) === 0) return;
+    try {
+      checkAddress(host, host);
+    } catch (error) {
+      refusal = guardFailure(error);
+      void client.close().catch(() => undefined);
+    }
+  });
+  return () => refusal;
 }

@@ -17,6 +17,8 @@ export interface MongoTestServer {
   password: string;
   /** How many times each command name arrived, so tests can assert e.g. that getMore ran. */
   stats: { commands: Record<string, number> };
+  /** From now on, hello answers as the primary of this replica set (its own address first in `hosts`). */
+  announceReplicaSet(setName: string, members: string[]): void;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,9 @@ export async function startMongoTestServer(opts: { user?: string; password?: str
     user,
     password,
     stats,
+    announceReplicaSet: (setName, members) => {
+      state.replicaSet = { setName, hosts: [`${host}:${port}`, ...members] };
+    },
     stop: async () => {
       // close() waits for open sockets, and driver pools keep theirs open: end them first.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -51,6 +51,8 @@ function hello(primaryField: "isWritablePrimary" | "ismaster"): CommandSpec {
         maxWireVersion: 21,
         readOnly: false,
       };
+      const set = ctx.server.replicaSet;
+      if (set) Object.assign(reply, { setName: set.setName, hosts: set.hosts, primary: set.hosts[0], me: set.hosts[0] });
       const mechanisms = mechanismsFor(ctx, command.saslSupportedMechs);
       if (mechanisms) reply.saslSupportedMechs = mechanisms;
       const speculative = speculativeAuthenticate(ctx, command.speculativeAuthenticate);

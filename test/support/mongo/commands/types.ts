@@ -27,6 +27,8 @@ export interface ServerState {
   readonly stats: { commands: Record<string, number> };
   readonly startedAt: Date;
   openConnections: number;
+  /** Answer hello as this replica set's primary, announcing these members (`host:port`, itself included). */
+  replicaSet?: { setName: string; hosts: string[] };
 }
 
 export interface CommandContext {
