@@ -287,7 +287,7 @@ describe("item 6", () => {
     const patches = Array.from({ length: 20 }, (_, i) =>
       i % 4 === 0 ? { name: `name ${i}` }
       : i % 4 === 1 ? { batch_size: 100 + i }
-      : i % 4 === 2 ? { connection_config: { host: `host${i}.internal` } }
+      : i % 4 === 2 ? { connection_config: { host: `host${i}.internal`, password: `pw-${i}-${secrets.replacedPassword}` } } // a new host needs its password again
       : { connection_config: { password: `pw-${i}-${secrets.replacedPassword}` } },
     );
     const responses = await Promise.all(patches.map((body) => h.request("PATCH", `/api/v1/connectors/${id}`, { body })));

@@ -135,10 +135,10 @@ describe("npm run keys", () => {
     const service = await start({ CONNECTOR_ENCRYPTION_KEY: newKey });
     // PATCH with a ***REDACTED*** password must decrypt the stored config to keep it.
     const patched = await call(service, "PATCH", `/api/v1/connectors/${connectorId}`, ownerKey, {
-      connection_config: { ...seeds.mysql.connection_config, password: REDACTED, host: "rotated.internal" },
+      connection_config: { ...seeds.mysql.connection_config, password: REDACTED, database: "rotated" },
     });
     expect(patched.status).toBe(200);
-    expect(((await patched.json()) as { connection_config: { host: string } }).connection_config.host).toBe("rotated.internal");
+    expect(((await patched.json()) as { connection_config: { database: string } }).connection_config.database).toBe("rotated");
     expect(await stop(service)).toBe(0);
   });
 });
