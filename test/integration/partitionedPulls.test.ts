@@ -98,10 +98,11 @@ describe("partitioned pulls", () => {
     let killed = 0;
     const run = await pullWatching(id, async () => {
       if (killed === 0) {
-        const { rows } = await admin.query("SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'sluice' AND state = 'idle in transaction' LIMIT 1");
+        // One reader (its last statement a FETCH, busy or between two), as soon as there is one.
+        const { rows } = await admin.query("SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'sluice' AND query LIKE 'FETCH%' LIMIT 1");
         killed += rows.length;
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, killed === 0 ? 1 : 20));
     });
     expect(killed).toBe(1);
     expect(run).toMatchObject({ status: "completed", records_pulled: ROWS, records_uploaded: ROWS, duplicates_skipped: 0, error: null });
@@ -112,8 +113,10 @@ describe("partitioned pulls", () => {
   it("a partition that keeps failing fails the run after its tries, every partition's progress kept", async () => {
     const id = await connector("part_failing", 2, { batch_size: 200 });
     const run = await pullWatching(id, async () => {
-      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice' AND state = 'idle in transaction'");
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Every reader (its last statement a FETCH, busy or between two), not the planner's
+      // queries, a few milliseconds apart: no try reads more than a sliver of its 30,000 rows.
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice' AND query LIKE 'FETCH%'");
+      await new Promise((resolve) => setTimeout(resolve, 5));
     });
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ type: expect.stringMatching(/query_error|connection_refused|timeout/) });
