@@ -329,7 +329,7 @@ export class PullRunner {
         }
       }
       const ended = await this.deps.runs.endPartition(tenant, runId, p, token, "completed");
-      if (Object.values(ended.partitions!).every((state) => state.status === "completed")) await this.complete(ended, lease);
+      if (Object.values(ended.partitions!).every((state) => state.status === "completed")) await this.settle(ended, "completed", null, lease);
     } catch (error) {
       if (error instanceof ClaimLostError) return; // the run was settled, or another worker took over
       if (error instanceof DeadlineReached) return await this.continueLater(tenant, runId, p, token, lease);
@@ -396,23 +396,10 @@ export class PullRunner {
     await this.dispatcher.dispatch(this.partitionJob(run, p, lease));
   }
 
-  /** Every partition completed: the run ends, the watermark moves to its start minus the overlap. */
-  private async complete(run: RunRecord, lease: Lease): Promise<void> {
-    const completed = this.now();
-    if (await this.settle(run, "completed", null, lease, completed)) {
-      await this.deps.connectorRepository
-        .setState(run.tenant, run.connector_id, {
-          status: "active",
-          last_error: null,
-          last_pull_at: completed.toISOString(),
-          // Rows committed while this pull ran are read again next time; dedupe absorbs repeats.
-          watermark: new Date(new Date(run.started_at).getTime() - this.overlapMs).toISOString(),
-        })
-        .catch(() => undefined); // deleted meanwhile (force)
-    }
-  }
-
-  /** Ends a running run once (the first caller wins), marks the connector and frees the lease. */
+  /**
+   * Ends a running run once (the first caller wins), marks the connector — completed, its
+   * watermark moves to the run's start minus the overlap — and frees the lease.
+   */
   private async settle(run: RunRecord, status: "completed" | "failed", error: RunError | null, lease?: Lease, at = this.now()): Promise<boolean> {
     const settled = await this.deps.runs.settle(run.tenant, run.run_id, {
       status,
@@ -420,8 +407,21 @@ export class PullRunner {
       duration_seconds: (at.getTime() - new Date(run.started_at).getTime()) / 1000,
       error,
     });
+    // The connector's state right after the run's, before the lease, events and log: a client
+    // that sees the run ended sees the connector settled a write later, not after a receiver.
     if (settled && status === "failed") {
       await this.deps.connectorRepository.setState(run.tenant, run.connector_id, { status: "error", last_error: error?.message ?? null }).catch(() => undefined);
+    }
+    if (settled && status === "completed") {
+      await this.deps.connectorRepository
+        .setState(run.tenant, run.connector_id, {
+          status: "active",
+          last_error: null,
+          last_pull_at: at.toISOString(),
+          // Rows committed while this pull ran are read again next time; dedupe absorbs repeats.
+          watermark: new Date(new Date(run.started_at).getTime() - this.overlapMs).toISOString(),
+        })
+        .catch(() => undefined); // deleted meanwhile (force)
     }
     if (lease) await this.deps.leases.release(lease).catch(() => undefined);
     if (settled) {

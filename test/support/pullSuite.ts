@@ -232,7 +232,13 @@ export function definePullSuite(fixture: PullFixture): void {
           run = (await h.request("GET", `/api/v1/runs/${started.body.run_id}`)).body;
         }
         expect(run).toMatchObject({ status: "completed", records_pulled: 1, records_uploaded: 1 });
-        expect((await h.request("GET", `/api/v1/connectors/${id}`)).body.status).toBe("active");
+        // The connector's state is written right after the run's: a read in between may see it still running.
+        let status = (await h.request("GET", `/api/v1/connectors/${id}`)).body.status;
+        for (let i = 0; i < 20 && status === "running"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          status = (await h.request("GET", `/api/v1/connectors/${id}`)).body.status;
+        }
+        expect(status).toBe("active");
       });
 
       it("statement_timeout_seconds stops a query that runs too long", async () => {
