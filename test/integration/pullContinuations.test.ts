@@ -6,20 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Fernet } from "../../lib/crypto/fernet.js";
-import { KeyRing } from "../../lib/crypto/keyRing.js";
-import { LocalKeyProvider } from "../../lib/crypto/keyProvider/local.js";
 import { startDynalite, type DynaliteServer } from "../../lib/local/dynalite.js";
-import type { RunRecord } from "../../lib/pull/types.js";
 import { SqliteRecordStore } from "../../lib/records/sqlite.js";
-import { loadConfig } from "../../lib/runtime/config.js";
-import { createLogger } from "../../lib/runtime/logger.js";
-import { createServices, type Services } from "../../lib/runtime/services.js";
+import type { Services } from "../../lib/runtime/services.js";
 import { ensureTables } from "../../lib/store/tables.js";
 import { dynamoClientConfig } from "../support/engines.js";
 import { postgresWith } from "../support/postgresWith.js";
 import type { PostgresServer } from "../support/servers/postgres.js";
-import { SimulatedLambda } from "../support/simulatedLambda.js";
+import { pullThrough, SimulatedLambda, simulatedServices } from "../support/simulatedLambda.js";
 
 const ROWS = 100_000;
 let server: PostgresServer;
@@ -49,39 +43,12 @@ afterAll(async () => {
 });
 
 function services(lambda: SimulatedLambda, env: Record<string, string> = {}): Services {
-  const config = loadConfig("local", { CONTROL_TABLE: "cont-control", PULL_DEADLINE_MARGIN_SECONDS: "0", PULL_LEASE_TTL_SECONDS: "30", ...env });
   const records = new SqliteRecordStore(path.join(dir, "records.db"));
   opened.push(records);
-  const built = createServices({
-    config,
-    logger: createLogger("error"),
-    dynamo: client,
-    keyProvider: new LocalKeyProvider(KeyRing.parse(Fernet.generateKey())),
-    keyEnvironment: "local",
-    dispatcher: lambda,
-    records,
-  });
-  lambda.services = built;
-  return built;
+  return simulatedServices(lambda, { dynamo: client, controlTable: "cont-control", records, env });
 }
 
-async function finished(s: Services, tenant: string, runId: string): Promise<RunRecord> {
-  const until = Date.now() + 90_000;
-  for (;;) {
-    const run = await s.runs.get(tenant, runId);
-    if (run.status !== "running") return run;
-    if (Date.now() > until) throw new Error(`run still running: ${JSON.stringify(run)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function pullOnce(s: Services, lambda: SimulatedLambda, connectorId: string) {
-  const begun = await s.runner.begin("t1", connectorId, "manual");
-  await lambda.dispatch(s.runner.job(begun));
-  const run = await finished(s, "t1", begun.run.run_id);
-  await lambda.drain();
-  return run;
-}
+const pullOnce = (s: Services, lambda: SimulatedLambda, connectorId: string) => pullThrough(s, lambda, "t1", connectorId, 90_000);
 
 describe("a pull under a simulated worker deadline", () => {
   it.each([1, 3])("continues across invocations from its checkpoint (parallelism %i): the store is exact, the run is one run", async (parallelism) => {

@@ -9,16 +9,11 @@ import path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Fernet } from "../../../lib/crypto/fernet.js";
-import { KeyRing } from "../../../lib/crypto/keyRing.js";
-import { LocalKeyProvider } from "../../../lib/crypto/keyProvider/local.js";
 import { startDynalite, type DynaliteServer } from "../../../lib/local/dynalite.js";
 import type { RunRecord } from "../../../lib/pull/types.js";
 import type { RecordScope, StoredRecord } from "../../../lib/records/types.js";
 import { SqliteRecordStore } from "../../../lib/records/sqlite.js";
-import { loadConfig } from "../../../lib/runtime/config.js";
-import { createLogger } from "../../../lib/runtime/logger.js";
-import { createServices, type Services } from "../../../lib/runtime/services.js";
+import type { Services } from "../../../lib/runtime/services.js";
 import type { Row } from "../../../lib/sources/contract.js";
 import { PostgresSource } from "../../../lib/sources/postgres.js";
 import { CTID_ALIAS, PostgresCtidOrder } from "../../../lib/sources/postgresCtid.js";
@@ -26,7 +21,7 @@ import { ensureTables } from "../../../lib/store/tables.js";
 import { dynamoClientConfig } from "../../support/engines.js";
 import { postgresWith } from "../../support/postgresWith.js";
 import type { PostgresServer } from "../../support/servers/postgres.js";
-import { SimulatedLambda } from "../../support/simulatedLambda.js";
+import { pullThrough, SimulatedLambda, simulatedServices } from "../../support/simulatedLambda.js";
 
 const ROWS = 50_000;
 const QUERY = "SELECT mac, name, code, bucket FROM ctid_devices WHERE seen_at > :last_pull";
@@ -72,20 +67,9 @@ afterAll(async () => {
 });
 
 function services(lambda: SimulatedLambda): Services {
-  const config = loadConfig("local", { CONTROL_TABLE: "ctid-control", PULL_DEADLINE_MARGIN_SECONDS: "0", PULL_LEASE_TTL_SECONDS: "30" });
   const records = new SqliteRecordStore(path.join(dir, "records.db"));
   opened.push(records);
-  const built = createServices({
-    config,
-    logger: createLogger("error"),
-    dynamo: client,
-    keyProvider: new LocalKeyProvider(KeyRing.parse(Fernet.generateKey())),
-    keyEnvironment: "local",
-    dispatcher: lambda,
-    records,
-  });
-  lambda.services = built;
-  return built;
+  return simulatedServices(lambda, { dynamo: client, controlTable: "ctid-control", records });
 }
 
 async function pull(lambda: SimulatedLambda, collection: string, fields: { query: string; parallelism: number; batch_size: number }) {
@@ -94,15 +78,7 @@ async function pull(lambda: SimulatedLambda, collection: string, fields: { query
     name: collection, connector_type: "postgresql", collection, record_type: "device", connection_config: { dsn: server.url, max_connections: 3 },
     name_column: "name", id_column: "mac", ...fields,
   });
-  const begun = await s.runner.begin("t1", connector.id, "manual");
-  await lambda.dispatch(s.runner.job(begun));
-  let run: RunRecord;
-  const until = Date.now() + 120_000;
-  while ((run = await s.runs.get("t1", begun.run.run_id)).status === "running") {
-    if (Date.now() > until) throw new Error(`run still running: ${JSON.stringify(run)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await lambda.drain();
+  const run = await pullThrough(s, lambda, "t1", connector.id, 120_000);
   return { run, records: s.records as SqliteRecordStore, scope: { tenant: "t1", collection, record_type: "device" } };
 }
 
